@@ -1,0 +1,24 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+import type { SqlDialectKind } from '../src/sql/database.ts';
+import { eventStoreMigration } from './migrations/0001-event-store.ts';
+import { readModelsMigration } from './migrations/0002-read-models.ts';
+
+/** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
+export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
+  return {
+    '0001-event-store': eventStoreMigration(dialect),
+    '0002-read-models': readModelsMigration,
+  };
+}
+
+/**
+ * Brings the schema up to date. Safe to call from several processes at start: Kysely's
+ * migration lock serialises them.
+ * @throws the migration's error where one fails
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectKind): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) throw error;
+}
