@@ -3,12 +3,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { SqlDialectKind } from '../src/sql/database.ts';
 import { eventStoreMigration } from './migrations/0001-event-store.ts';
 import { readModelsMigration } from './migrations/0002-read-models.ts';
+import { platformSettingsMigration } from './migrations/0003-platform-settings.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
 export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
   return {
     '0001-event-store': eventStoreMigration(dialect),
     '0002-read-models': readModelsMigration,
+    '0003-platform-settings': platformSettingsMigration,
   };
 }
 

@@ -46,6 +46,7 @@ export const readModelsMigration = {
       .addColumn('user_id', 'text', (col) => col.notNull())
       .addColumn('channel_name', 'text', (col) => col.notNull())
       .addColumn('channel_state', 'text', (col) => col.notNull())
+      .addColumn('catalog_status', 'text', (col) => col.notNull())
       .addColumn('manufacturer', 'text')
       .addColumn('model', 'text')
       .addColumn('parent_id', 'text')

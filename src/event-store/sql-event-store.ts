@@ -99,10 +99,11 @@ export class SqlEventStore implements EventStore {
   async *subscribeToAll(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
     let after = options.after ?? 0;
     const signal = options.signal;
-    while (signal?.aborted !== true) {
+    const aborted = () => signal?.aborted === true;
+    while (!aborted()) {
       const batch = await this.readAll({ after, maxCount: readBatchSize });
       for (const event of batch) {
-        if (signal?.aborted === true) return;
+        if (aborted()) return;
         yield event;
         after = event.globalPosition;
       }

@@ -56,6 +56,8 @@ export interface ChannelsTable {
   user_id: string;
   channel_name: string;
   channel_state: string;
+  /** The status the device's catalog gives (ON/OFF); channel_state also follows the device. */
+  catalog_status: string;
   manufacturer: string | null;
   model: string | null;
   parent_id: string | null;
@@ -70,6 +72,11 @@ export interface MediaNodesTable {
   started_at: string;
 }
 
+export interface PlatformSettingsTable {
+  name: string;
+  value: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -78,6 +85,7 @@ export interface Database {
   devices: DevicesTable;
   channels: ChannelsTable;
   media_nodes: MediaNodesTable;
+  platform_settings: PlatformSettingsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,0 +1,24 @@
+import type { EventStore } from '../event-store/event-store.ts';
+import type { Logger } from '../logger.ts';
+import type { ProjectionRunner } from '../projections/projection-runner.ts';
+import type { Db } from '../sql/database.ts';
+import type { TokenService } from '../auth/tokens.ts';
+
+/** What the API needs from its runtime entry. */
+export interface ApiDeps {
+  readonly store: EventStore;
+  readonly db: Db;
+  readonly runner: ProjectionRunner;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  /** Where devices register: returned by batch-add for the device's settings. */
+  readonly sip: { serverId: string; domain: string; host: string; port: number };
+  readonly tokenTtlSeconds: number;
+  readonly now?: () => Date;
+  /** Static files the runtime provides (the player library), by path under /assets/. */
+  readonly assets?: Readonly<Record<string, { body: Uint8Array | string; contentType: string }>>;
+}
+
+export interface ApiEnv {
+  Variables: { requestId: string; userId: string; logger: Logger };
+}

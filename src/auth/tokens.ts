@@ -1,0 +1,92 @@
+/**
+ * Access tokens (API) and live tokens (media URLs) are HS256 JWTs made and checked with
+ * jose. The API and the media nodes share the signing secret.
+ */
+import { SignJWT, jwtVerify } from 'jose';
+
+import { ArgusError, errorCodes } from '../errors.ts';
+
+export interface AccessClaims {
+  readonly userId: string;
+  readonly ak: string;
+}
+
+export interface LiveClaims {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly channelId: string;
+  readonly streamType: string;
+}
+
+const issuer = 'argus';
+
+export class TokenService {
+  readonly #key: Uint8Array;
+
+  constructor(secret: string) {
+    this.#key = new TextEncoder().encode(secret);
+  }
+
+  async issueAccess(claims: AccessClaims, ttlSeconds: number, now = new Date()): Promise<string> {
+    return this.#sign({ typ: 'access', ak: claims.ak }, claims.userId, ttlSeconds, now);
+  }
+
+  /** @throws ArgusError UNAUTHENTICATED for a bad, expired or foreign token */
+  async verifyAccess(token: string, now = new Date()): Promise<AccessClaims> {
+    const payload = await this.#verify(token, 'access', now);
+    return { userId: String(payload.sub), ak: String(payload['ak']) };
+  }
+
+  async issueLive(claims: LiveClaims, ttlSeconds: number, now = new Date()): Promise<string> {
+    const { deviceId, channelId, streamType } = claims;
+    return this.#sign(
+      { typ: 'live', dev: deviceId, ch: channelId, st: streamType },
+      claims.userId,
+      ttlSeconds,
+      now,
+    );
+  }
+
+  /** @throws ArgusError UNAUTHENTICATED for a bad or expired token */
+  async verifyLive(token: string, now = new Date()): Promise<LiveClaims> {
+    const payload = await this.#verify(token, 'live', now);
+    return {
+      userId: String(payload.sub),
+      deviceId: String(payload['dev']),
+      channelId: String(payload['ch']),
+      streamType: String(payload['st']),
+    };
+  }
+
+  async #sign(
+    claims: Record<string, string>,
+    subject: string,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<string> {
+    const issuedAt = Math.floor(now.getTime() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(issuer)
+      .setSubject(subject)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds)
+      .setJti(crypto.randomUUID())
+      .sign(this.#key);
+  }
+
+  async #verify(token: string, typ: string, now: Date) {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer,
+        algorithms: ['HS256'],
+        currentDate: now,
+      });
+      if (payload['typ'] !== typ) throw new Error(`token type ${String(payload['typ'])}`);
+      return payload;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'invalid';
+      throw new ArgusError(errorCodes.UNAUTHENTICATED, `Cannot accept ${typ} token: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The GB/T 28181 device aggregate: stream `device-<deviceId>`. Deciders take the folded state
+ * and a command and return the events to append; they touch no storage.
+ */
+import { ArgusError, errorCodes } from '../errors.ts';
+
+export type DeviceState = 'UNREGISTERED' | 'ONLINE' | 'OFFLINE';
+
+export interface ChannelInfo {
+  readonly channelId: string;
+  readonly name: string;
+  readonly status: 'ON' | 'OFF';
+  readonly manufacturer?: string;
+  readonly model?: string;
+  readonly parentId?: string;
+}
+
+export type DeviceEvent =
+  | {
+      type: 'DeviceAdded';
+      data: { deviceId: string; userId: string; name: string; password: string; at: string };
+    }
+  | {
+      type: 'DeviceRegistered';
+      data: {
+        deviceId: string;
+        nodeId: string;
+        transport: 'UDP' | 'TCP';
+        remoteAddress: string;
+        expires: number;
+        at: string;
+      };
+    }
+  | { type: 'DeviceUnregistered'; data: { deviceId: string; at: string } }
+  | {
+      type: 'DeviceWentOffline';
+      data: { deviceId: string; reason: 'keepalive_timeout' | 'registration_expired'; at: string };
+    }
+  | { type: 'DeviceCameOnline'; data: { deviceId: string; at: string } }
+  | {
+      type: 'DeviceCatalogUpdated';
+      data: { deviceId: string; channels: ChannelInfo[]; at: string };
+    }
+  | {
+      type: 'LiveStreamStarted';
+      data: { deviceId: string; channelId: string; callId: string; ssrc: string; at: string };
+    }
+  | {
+      type: 'LiveStreamStopped';
+      data: { deviceId: string; channelId: string; callId: string; reason: string; at: string };
+    };
+
+export type DeviceEventType = DeviceEvent['type'];
+
+export interface Device {
+  readonly exists: boolean;
+  readonly deviceId: string;
+  readonly userId: string;
+  readonly password: string;
+  readonly state: DeviceState;
+  readonly nodeId: string | undefined;
+  readonly channels: readonly ChannelInfo[];
+}
+
+export const deviceEventTypes: readonly DeviceEventType[] = [
+  'DeviceAdded',
+  'DeviceRegistered',
+  'DeviceUnregistered',
+  'DeviceWentOffline',
+  'DeviceCameOnline',
+  'DeviceCatalogUpdated',
+  'LiveStreamStarted',
+  'LiveStreamStopped',
+];
+
+export function initialDevice(deviceId: string): Device {
+  return {
+    exists: false,
+    deviceId,
+    userId: '',
+    password: '',
+    state: 'UNREGISTERED',
+    nodeId: undefined,
+    channels: [],
+  };
+}
+
+/** Folds one event into the device's state. */
+export function evolveDevice(device: Device, event: DeviceEvent): Device {
+  switch (event.type) {
+    case 'DeviceAdded':
+      return {
+        ...device,
+        exists: true,
+        userId: event.data.userId,
+        password: event.data.password,
+      };
+    case 'DeviceRegistered':
+      return { ...device, state: 'ONLINE', nodeId: event.data.nodeId };
+    case 'DeviceCameOnline':
+      return { ...device, state: 'ONLINE' };
+    case 'DeviceUnregistered':
+    case 'DeviceWentOffline':
+      return { ...device, state: 'OFFLINE' };
+    case 'DeviceCatalogUpdated':
+      return { ...device, channels: event.data.channels };
+    case 'LiveStreamStarted':
+    case 'LiveStreamStopped':
+      return device;
+  }
+}
+
+export function foldDevice(deviceId: string, events: readonly DeviceEvent[]): Device {
+  return events.reduce(evolveDevice, initialDevice(deviceId));
+}
+
+function requireDevice(device: Device): void {
+  if (!device.exists) {
+    throw new ArgusError(errorCodes.NOT_FOUND, `Cannot find device: ${device.deviceId}`, {
+      deviceId: device.deviceId,
+    });
+  }
+}
+
+/** Adding a device that exists already is a conflict. */
+export function decideAddDevice(
+  device: Device,
+  command: { userId: string; name: string; password: string; at: Date },
+): DeviceEvent[] {
+  if (device.exists) {
+    throw new ArgusError(errorCodes.CONFLICT, `Cannot add device: ${device.deviceId} exists`, {
+      deviceId: device.deviceId,
+    });
+  }
+  const { userId, name, password, at } = command;
+  return [
+    {
+      type: 'DeviceAdded',
+      data: { deviceId: device.deviceId, userId, name, password, at: at.toISOString() },
+    },
+  ];
+}
+
+/** A successful REGISTER: always recorded, since the binding (node, address) may change. */
+export function decideRegister(
+  device: Device,
+  command: {
+    nodeId: string;
+    transport: 'UDP' | 'TCP';
+    remoteAddress: string;
+    expires: number;
+    at: Date;
+  },
+): DeviceEvent[] {
+  requireDevice(device);
+  return [
+    {
+      type: 'DeviceRegistered',
+      data: {
+        deviceId: device.deviceId,
+        nodeId: command.nodeId,
+        transport: command.transport,
+        remoteAddress: command.remoteAddress,
+        expires: command.expires,
+        at: command.at.toISOString(),
+      },
+    },
+  ];
+}
+
+/** REGISTER with Expires: 0. */
+export function decideUnregister(device: Device, at: Date): DeviceEvent[] {
+  requireDevice(device);
+  if (device.state !== 'ONLINE') return [];
+  return [
+    { type: 'DeviceUnregistered', data: { deviceId: device.deviceId, at: at.toISOString() } },
+  ];
+}
+
+/** A keepalive from a device marked offline brings it back. */
+export function decideKeepalive(device: Device, at: Date): DeviceEvent[] {
+  requireDevice(device);
+  if (device.state !== 'OFFLINE') return [];
+  return [{ type: 'DeviceCameOnline', data: { deviceId: device.deviceId, at: at.toISOString() } }];
+}
+
+export function decideOffline(
+  device: Device,
+  command: { reason: 'keepalive_timeout' | 'registration_expired'; at: Date },
+): DeviceEvent[] {
+  requireDevice(device);
+  if (device.state !== 'ONLINE') return [];
+  return [
+    {
+      type: 'DeviceWentOffline',
+      data: { deviceId: device.deviceId, reason: command.reason, at: command.at.toISOString() },
+    },
+  ];
+}
+
+/** A complete catalog: recorded only where it differs from the one known. */
+export function decideCatalog(
+  device: Device,
+  command: { channels: ChannelInfo[]; at: Date },
+): DeviceEvent[] {
+  requireDevice(device);
+  const sorted = [...command.channels].sort((a, b) => a.channelId.localeCompare(b.channelId));
+  if (JSON.stringify(sorted) === JSON.stringify(device.channels)) return [];
+  return [
+    {
+      type: 'DeviceCatalogUpdated',
+      data: { deviceId: device.deviceId, channels: sorted, at: command.at.toISOString() },
+    },
+  ];
+}

@@ -1,0 +1,174 @@
+import type { Kysely } from 'kysely';
+
+import type { DeviceEvent } from '../domain/device.ts';
+import type { EnterpriseEvent } from '../domain/enterprise.ts';
+import type { MediaNodeEvent } from '../domain/media-node.ts';
+import type { RecordedEvent } from '../event-store/event-store.ts';
+import type { Database } from '../sql/database.ts';
+import type { Projection } from './projection.ts';
+
+type Handled = DeviceEvent | EnterpriseEvent | MediaNodeEvent;
+type Handlers = {
+  [T in Handled['type']]: (
+    trx: Kysely<Database>,
+    data: Extract<Handled, { type: T }>['data'],
+  ) => Promise<void>;
+};
+
+/** Enterprises, credentials, devices, channels and media nodes, as the API queries them. */
+export const readModelsProjection: Projection = {
+  name: 'read-models',
+  async apply(trx, event: RecordedEvent) {
+    const handler = handlers[event.type as Handled['type']] as
+      ((trx: Kysely<Database>, data: unknown) => Promise<void>) | undefined;
+    await handler?.(trx, event.data);
+  },
+};
+
+const handlers: Handlers = {
+  async EnterpriseCreated(trx, data) {
+    await trx
+      .insertInto('enterprises')
+      .values({ user_id: data.userId, name: data.name, created_at: data.at })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  },
+
+  async CredentialIssued(trx, data) {
+    await trx
+      .insertInto('credentials')
+      .values({ ak: data.ak, user_id: data.userId, sk_hash: data.skHash, created_at: data.at })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  },
+
+  async DeviceAdded(trx, data) {
+    await trx
+      .insertInto('devices')
+      .values({
+        device_id: data.deviceId,
+        user_id: data.userId,
+        device_name: data.name,
+        device_state: 'UNREGISTERED',
+        access_protocol: 'GB28181',
+        channel_total: 0,
+        media_node_id: null,
+        remote_address: null,
+        transport: null,
+        registered_at: null,
+        state_changed_at: data.at,
+        created_at: data.at,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  },
+
+  async DeviceRegistered(trx, data) {
+    await setDeviceState(trx, data.deviceId, 'ONLINE', data.at);
+    await trx
+      .updateTable('devices')
+      .set({
+        device_state: 'ONLINE',
+        media_node_id: data.nodeId,
+        remote_address: data.remoteAddress,
+        transport: data.transport,
+        registered_at: data.at,
+        state_changed_at: data.at,
+      })
+      .where('device_id', '=', data.deviceId)
+      .execute();
+  },
+
+  async DeviceCameOnline(trx, data) {
+    await setDeviceState(trx, data.deviceId, 'ONLINE', data.at);
+  },
+
+  async DeviceUnregistered(trx, data) {
+    await setDeviceState(trx, data.deviceId, 'OFFLINE', data.at);
+  },
+
+  async DeviceWentOffline(trx, data) {
+    await setDeviceState(trx, data.deviceId, 'OFFLINE', data.at);
+  },
+
+  async DeviceCatalogUpdated(trx, data) {
+    const device = await trx
+      .selectFrom('devices')
+      .select(['user_id', 'device_state'])
+      .where('device_id', '=', data.deviceId)
+      .executeTakeFirst();
+    if (device === undefined) return;
+
+    await trx.deleteFrom('channels').where('device_id', '=', data.deviceId).execute();
+    for (const channel of data.channels) {
+      await trx
+        .insertInto('channels')
+        .values({
+          device_id: data.deviceId,
+          channel_id: channel.channelId,
+          user_id: device.user_id,
+          channel_name: channel.name,
+          channel_state: channelState(device.device_state, channel.status),
+          catalog_status: channel.status,
+          manufacturer: channel.manufacturer ?? null,
+          model: channel.model ?? null,
+          parent_id: channel.parentId ?? null,
+          updated_at: data.at,
+        })
+        .execute();
+    }
+    await trx
+      .updateTable('devices')
+      .set({ channel_total: data.channels.length })
+      .where('device_id', '=', data.deviceId)
+      .execute();
+  },
+
+  async LiveStreamStarted() {},
+
+  async LiveStreamStopped() {},
+
+  async MediaNodeStarted(trx, data) {
+    const values = {
+      http_url: data.httpUrl,
+      sip_host: data.sipHost,
+      sip_port: data.sipPort,
+      started_at: data.at,
+    };
+    await trx
+      .insertInto('media_nodes')
+      .values({ node_id: data.nodeId, ...values })
+      .onConflict((oc) => oc.column('node_id').doUpdateSet(values))
+      .execute();
+  },
+};
+
+/** A channel is online while its device is and the device reports it ON. */
+function channelState(deviceState: string, status: string): 'ONLINE' | 'OFFLINE' {
+  return deviceState === 'ONLINE' && status.toUpperCase() !== 'OFF' ? 'ONLINE' : 'OFFLINE';
+}
+
+async function setDeviceState(
+  trx: Kysely<Database>,
+  deviceId: string,
+  state: 'ONLINE' | 'OFFLINE',
+  at: string,
+) {
+  await trx
+    .updateTable('devices')
+    .set({ device_state: state, state_changed_at: at })
+    .where('device_id', '=', deviceId)
+    .execute();
+  // Channels follow their device: offline with it, back to their catalog status with it.
+  await trx
+    .updateTable('channels')
+    .set((eb) => ({
+      channel_state:
+        state === 'OFFLINE'
+          ? 'OFFLINE'
+          : eb.case().when('catalog_status', '=', 'OFF').then('OFFLINE').else('ONLINE').end(),
+      updated_at: at,
+    }))
+    .where('device_id', '=', deviceId)
+    .execute();
+}
