@@ -11,7 +11,10 @@ export interface ApiDeps {
   readonly runner: ProjectionRunner;
   readonly tokens: TokenService;
   readonly logger: Logger;
-  /** Where devices register: returned by batch-add for the device's settings. */
+  /**
+   * Where devices register, returned by batch-add for the device's settings. Host and port
+   * are those a media node announced; these are used until one has.
+   */
   readonly sip: { serverId: string; domain: string; host: string; port: number };
   readonly tokenTtlSeconds: number;
   readonly now?: () => Date;

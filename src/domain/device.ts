@@ -59,6 +59,8 @@ export interface Device {
   readonly password: string;
   readonly state: DeviceState;
   readonly nodeId: string | undefined;
+  /** Where the device last registered from: `UDP 10.0.0.5:5060`. */
+  readonly binding: string | undefined;
   readonly channels: readonly ChannelInfo[];
 }
 
@@ -81,6 +83,7 @@ export function initialDevice(deviceId: string): Device {
     password: '',
     state: 'UNREGISTERED',
     nodeId: undefined,
+    binding: undefined,
     channels: [],
   };
 }
@@ -96,7 +99,12 @@ export function evolveDevice(device: Device, event: DeviceEvent): Device {
         password: event.data.password,
       };
     case 'DeviceRegistered':
-      return { ...device, state: 'ONLINE', nodeId: event.data.nodeId };
+      return {
+        ...device,
+        state: 'ONLINE',
+        nodeId: event.data.nodeId,
+        binding: `${event.data.transport} ${event.data.remoteAddress}`,
+      };
     case 'DeviceCameOnline':
       return { ...device, state: 'ONLINE' };
     case 'DeviceUnregistered':
@@ -141,7 +149,10 @@ export function decideAddDevice(
   ];
 }
 
-/** A successful REGISTER: always recorded, since the binding (node, address) may change. */
+/**
+ * A successful REGISTER. A refresh from an online device on the same node and address
+ * changes nothing and records nothing.
+ */
 export function decideRegister(
   device: Device,
   command: {
@@ -153,6 +164,10 @@ export function decideRegister(
   },
 ): DeviceEvent[] {
   requireDevice(device);
+  const binding = `${command.transport} ${command.remoteAddress}`;
+  if (device.state === 'ONLINE' && device.nodeId === command.nodeId && device.binding === binding) {
+    return [];
+  }
   return [
     {
       type: 'DeviceRegistered',

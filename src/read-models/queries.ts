@@ -79,3 +79,13 @@ export async function findChannelRoute(
     .where('channels.channel_id', '=', channelId)
     .executeTakeFirst();
 }
+
+/** The media node that started last: where new devices are told to register. */
+export async function latestMediaNode(db: Db) {
+  return db
+    .selectFrom('media_nodes')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

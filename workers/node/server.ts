@@ -15,7 +15,7 @@ import { readConfig } from '../../src/config.ts';
 import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
 import { readModelsProjection } from '../../src/projections/read-models.ts';
-import { advertisedHost, createLogger, openEmbeddedDatabase } from './runtime.ts';
+import { createLogger, openEmbeddedDatabase } from './runtime.ts';
 
 const config = readConfig(process.env);
 const logger = createLogger(config, 'api');
@@ -59,7 +59,7 @@ const app = createApp({
   sip: {
     serverId: config.ARGUS_SIP_ID,
     domain: config.ARGUS_SIP_DOMAIN,
-    host: advertisedHost(config),
+    host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
     port: config.ARGUS_SIP_PORT,
   },
   tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,

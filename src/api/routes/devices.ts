@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { handleCommand } from '../../domain/command-handler.ts';
 import { decideAddDevice, foldDevice, type DeviceEvent } from '../../domain/device.ts';
 import { streamNames } from '../../event-store/event-store.ts';
-import { listChannels, listDevices } from '../../read-models/queries.ts';
+import { latestMediaNode, listChannels, listDevices } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
 import { batchResult } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
@@ -38,6 +38,13 @@ export function deviceRoutes(deps: ApiDeps) {
       const userId = c.get('userId');
       const body = parseInput(batchAddBody, await readJson(c.req.raw));
       const now = deps.now?.() ?? new Date();
+      const node = await latestMediaNode(deps.db);
+      const sipServer = {
+        sip_server_id: deps.sip.serverId,
+        sip_server_domain: deps.sip.domain,
+        sip_server_host: node?.sip_host ?? deps.sip.host,
+        sip_server_port: Number(node?.sip_port ?? deps.sip.port),
+      };
 
       const devices = [];
       let lastPosition = 0;
@@ -66,10 +73,7 @@ export function deviceRoutes(deps: ApiDeps) {
 
         devices.push({
           device_id: item.device_id,
-          sip_server_id: deps.sip.serverId,
-          sip_server_domain: deps.sip.domain,
-          sip_server_host: deps.sip.host,
-          sip_server_port: deps.sip.port,
+          ...sipServer,
           result: batchResult(outcome.ok ? undefined : outcome.error),
         });
       }

@@ -1,0 +1,32 @@
+/** Runs device deciders against the event store: the media node's writes go only here. */
+import { handleCommand } from '../../src/domain/command-handler.ts';
+import { foldDevice, type Device, type DeviceEvent } from '../../src/domain/device.ts';
+import { streamNames, type EventStore } from '../../src/event-store/event-store.ts';
+
+export class DeviceCommands {
+  readonly #store: EventStore;
+
+  constructor(store: EventStore) {
+    this.#store = store;
+  }
+
+  /** The device's current state, folded from its stream. */
+  async load(deviceId: string): Promise<Device> {
+    const events = await this.#store.readStream(streamNames.device(deviceId));
+    return foldDevice(
+      deviceId,
+      events.map((e) => ({ type: e.type, data: e.data }) as DeviceEvent),
+    );
+  }
+
+  /** Decides against the current state and appends; returns the events appended. */
+  async run(deviceId: string, decide: (device: Device) => DeviceEvent[]): Promise<DeviceEvent[]> {
+    const outcome = await handleCommand(
+      this.#store,
+      streamNames.device(deviceId),
+      (events: DeviceEvent[]) => foldDevice(deviceId, events),
+      decide,
+    );
+    return outcome.events;
+  }
+}

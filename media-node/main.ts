@@ -1,0 +1,146 @@
+/**
+ * The media node process: SIP (UDP+TCP) for GB/T 28181 devices, RTP ports for their video,
+ * HTTP-FLV for viewers. Its facts go to the event store; its projection runner keeps the
+ * read models the API queries.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
+
+import { loadPlatformSecret } from '../src/auth/platform-secret.ts';
+import { TokenService } from '../src/auth/tokens.ts';
+import { readConfig, rtpPortRange } from '../src/config.ts';
+import { streamNames } from '../src/event-store/event-store.ts';
+import { SqlEventStore } from '../src/event-store/sql-event-store.ts';
+import { ProjectionRunner } from '../src/projections/projection-runner.ts';
+import { readModelsProjection } from '../src/projections/read-models.ts';
+import { openSqliteDatabase } from '../schema/sqlite-node.ts';
+import { advertisedHost } from './advertised-host.ts';
+import { CatalogCollector } from './gb/catalog-collector.ts';
+import { DeviceCommands } from './gb/device-commands.ts';
+import { DeviceRegistry } from './gb/device-registry.ts';
+import { GbServer } from './gb/gb-server.ts';
+import { KeepaliveMonitor } from './gb/keepalive-monitor.ts';
+import { Registrar } from './gb/registrar.ts';
+import { restoreRegistrations } from './gb/restore-registrations.ts';
+import { createHttpFlvServer } from './media/http-flv-server.ts';
+import { LiveSessions } from './media/live-sessions.ts';
+import { RtpPortPool } from './media/rtp-port-pool.ts';
+import { LocalAddressBook } from './sip/local-address.ts';
+import { SipClient } from './sip/sip-client.ts';
+import { SipTransport } from './sip/sip-transport.ts';
+
+const config = readConfig(process.env);
+const logger = pino({ name: 'media-node', level: config.ARGUS_LOG_LEVEL });
+const nodeId = config.ARGUS_MEDIA_NODE_ID;
+const now = () => new Date();
+
+mkdirSync(config.ARGUS_DATA_DIR, { recursive: true });
+const db = await openSqliteDatabase(join(config.ARGUS_DATA_DIR, 'argus.db'));
+const store = new SqlEventStore({ db, dialect: 'sqlite' });
+const runner = new ProjectionRunner({
+  db,
+  dialect: 'sqlite',
+  store,
+  projections: [readModelsProjection],
+  onError: (err) => logger.error({ err }, 'projection failed'),
+});
+const tokens = new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET));
+
+const transport = new SipTransport(logger);
+const sipPort = await transport.listen('0.0.0.0', config.ARGUS_SIP_PORT);
+const addresses = new LocalAddressBook(config.ARGUS_PUBLIC_HOST);
+const client = new SipClient({
+  transport,
+  localAddressFor: (peer) => ({ host: addresses.get(peer.address), port: sipPort }),
+});
+const registry = new DeviceRegistry();
+const commands = new DeviceCommands(store);
+const monitor = new KeepaliveMonitor({
+  registry,
+  commands,
+  heartbeatSeconds: config.ARGUS_HEARTBEAT_S,
+  misses: config.ARGUS_HEARTBEAT_MISSES,
+  logger,
+  now,
+});
+const catalogs = new CatalogCollector({ commands, logger, now });
+
+let sessions: LiveSessions | undefined;
+const registrar = new Registrar({
+  transport,
+  registry,
+  commands,
+  realm: config.ARGUS_SIP_DOMAIN,
+  nodeId,
+  logger,
+  now,
+  tzOffsetMinutes: -new Date().getTimezoneOffset(),
+  onRegistered: (deviceId) => {
+    server
+      .queryCatalog(deviceId)
+      .catch((err: unknown) => logger.warn({ err, deviceId }, 'catalog query failed'));
+  },
+});
+const server = new GbServer({
+  serverId: config.ARGUS_SIP_ID,
+  domain: config.ARGUS_SIP_DOMAIN,
+  sipPort,
+  transport,
+  client,
+  registrar,
+  registry,
+  monitor,
+  catalogs,
+  addresses,
+  logger,
+  onRemoteBye: (callId) => sessions?.remoteBye(callId),
+});
+transport.onMessage((message, peer) => server.handle(message, peer));
+
+sessions = new LiveSessions({
+  server,
+  client,
+  ports: new RtpPortPool(rtpPortRange(config)),
+  commands,
+  logger,
+  lingerMs: config.ARGUS_LIVE_LINGER_S * 1000,
+});
+const http = createHttpFlvServer({ sessions, tokens, logger });
+await new Promise<void>((resolve) => http.listen(config.ARGUS_MEDIA_HTTP_PORT, '0.0.0.0', resolve));
+const httpPort = (http.address() as { port: number }).port;
+
+const publicHost = advertisedHost(config.ARGUS_PUBLIC_HOST);
+await store.appendToStream(streamNames.mediaNode(nodeId), [
+  {
+    type: 'MediaNodeStarted',
+    data: {
+      nodeId,
+      httpUrl: `http://${publicHost}:${httpPort}`,
+      sipHost: publicHost,
+      sipPort,
+      at: now().toISOString(),
+    },
+  },
+]);
+await runner.catchUp();
+const restored = await restoreRegistrations(db, registry, nodeId, now());
+monitor.start();
+const stop = new AbortController();
+void runner.run(stop.signal);
+
+logger.info({ nodeId, sipPort, httpPort, publicHost, restored }, 'media node listening');
+
+async function shutdown(): Promise<void> {
+  stop.abort();
+  monitor.stop();
+  catalogs.close();
+  await sessions?.close();
+  client.close();
+  http.close();
+  await transport.close();
+  await db.destroy();
+  process.exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown());

@@ -1,0 +1,78 @@
+/**
+ * One incoming RTP stream on its own UDP port: RTP → reorder → PS demux → frames. Locks to
+ * the first sender so that stray packets cannot join the stream; counts trouble instead of
+ * logging per packet.
+ */
+import type { RemoteInfo, Socket } from 'node:dgram';
+
+import { parseRtpPacket } from '../formats/rtp.ts';
+import { RtpReorderBuffer } from '../formats/rtp-reorder.ts';
+import { PsDemuxer, type ElementaryFrame } from '../formats/ps-demuxer.ts';
+
+export interface RtpIngestStats {
+  packets: number;
+  bytes: number;
+  malformed: number;
+  foreign: number;
+  lost: number;
+}
+
+export class RtpIngest {
+  readonly stats: RtpIngestStats = { packets: 0, bytes: 0, malformed: 0, foreign: 0, lost: 0 };
+  readonly #reorder = new RtpReorderBuffer();
+  readonly #demuxer = new PsDemuxer();
+  readonly #onFrame: (frame: ElementaryFrame) => void;
+  #source: string | undefined;
+  #ssrc: number | undefined;
+  #lastPacketAt = 0;
+
+  constructor(socket: Socket, onFrame: (frame: ElementaryFrame) => void) {
+    this.#onFrame = onFrame;
+    socket.on('message', (bytes, rinfo) => this.#receive(bytes, rinfo));
+  }
+
+  /** When the last packet arrived (ms since epoch), 0 before the first. */
+  get lastPacketAt(): number {
+    return this.#lastPacketAt;
+  }
+
+  /** The SSRC the sender uses: devices do not always use the one offered in `y=`. */
+  get ssrc(): number | undefined {
+    return this.#ssrc;
+  }
+
+  get demuxStats() {
+    return this.#demuxer.stats;
+  }
+
+  #receive(bytes: Uint8Array, rinfo: RemoteInfo): void {
+    const source = `${rinfo.address}:${rinfo.port}`;
+    this.#source ??= source;
+    if (source !== this.#source) {
+      this.stats.foreign++;
+      return;
+    }
+
+    let packet;
+    try {
+      packet = parseRtpPacket(bytes);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    this.#ssrc ??= packet.ssrc;
+    if (packet.ssrc !== this.#ssrc) {
+      this.stats.foreign++;
+      return;
+    }
+
+    this.stats.packets++;
+    this.stats.bytes += bytes.length;
+    this.#lastPacketAt = Date.now();
+    for (const ordered of this.#reorder.push(packet)) {
+      for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss))
+        this.#onFrame(frame);
+    }
+    this.stats.lost = this.#reorder.lost;
+  }
+}
