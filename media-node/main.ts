@@ -67,7 +67,6 @@ const monitor = new KeepaliveMonitor({
 });
 const catalogs = new CatalogCollector({ commands, logger, now });
 
-let sessions: LiveSessions | undefined;
 const registrar = new Registrar({
   transport,
   registry,
@@ -95,11 +94,10 @@ const server = new GbServer({
   catalogs,
   addresses,
   logger,
-  onRemoteBye: (callId) => sessions?.remoteBye(callId),
 });
 transport.onMessage((message, peer) => server.handle(message, peer));
 
-sessions = new LiveSessions({
+const sessions = new LiveSessions({
   server,
   client,
   ports: new RtpPortPool(rtpPortRange(config)),
@@ -136,7 +134,7 @@ async function shutdown(): Promise<void> {
   stop.abort();
   monitor.stop();
   catalogs.close();
-  await sessions?.close();
+  await sessions.close();
   client.close();
   http.close();
   await transport.close();

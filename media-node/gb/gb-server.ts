@@ -31,12 +31,11 @@ export interface GbServerOptions {
   readonly catalogs: CatalogCollector;
   readonly addresses: LocalAddressBook;
   readonly logger: Logger;
-  /** A device ended a session on its own (BYE from the device). */
-  readonly onRemoteBye?: (callId: string) => void;
 }
 
 export class GbServer {
   readonly #options: GbServerOptions;
+  #remoteBye: (callId: string) => void = () => {};
   #sn = Math.floor(Math.random() * 1000);
   #cseq = 1;
 
@@ -66,6 +65,11 @@ export class GbServer {
           status === 400 ? 'Bad Request' : 'Server Internal Error',
         );
     });
+  }
+
+  /** Who hears of a BYE from a device (it ended a session on its own). */
+  onRemoteBye(handler: (callId: string) => void): void {
+    this.#remoteBye = handler;
   }
 
   /** Next SN for a MANSCDP query. */
@@ -139,7 +143,7 @@ export class GbServer {
         return this.#handleMessage(request, peer);
       case 'BYE':
         this.#reply(request, peer, 200, 'OK');
-        this.#options.onRemoteBye?.(request.headers.get('Call-ID') ?? '');
+        this.#remoteBye(request.headers.get('Call-ID') ?? '');
         return;
       case 'ACK':
         return;

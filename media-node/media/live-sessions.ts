@@ -49,6 +49,7 @@ export class LiveSessions {
 
   constructor(options: LiveSessionsOptions) {
     this.#options = options;
+    options.server.onRemoteBye((callId) => this.remoteBye(callId));
     this.#watchdog = setInterval(() => this.#checkMedia(), 1000);
     this.#watchdog.unref();
   }

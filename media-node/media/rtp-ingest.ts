@@ -25,6 +25,7 @@ export class RtpIngest {
   #source: string | undefined;
   #ssrc: number | undefined;
   #lastPacketAt = 0;
+  #markersMeaningful = false;
 
   constructor(socket: Socket, onFrame: (frame: ElementaryFrame) => void) {
     this.#onFrame = onFrame;
@@ -43,6 +44,19 @@ export class RtpIngest {
 
   get demuxStats() {
     return this.#demuxer.stats;
+  }
+
+  /**
+   * The marker bit ends a frame (GB/T 28181-2016 §C.2), so the frame goes out without waiting
+   * for the next one; some senders set it on every packet, and from those it means nothing.
+   */
+  #endFrameOnMarker(marker: boolean): void {
+    if (!marker) {
+      this.#markersMeaningful = true;
+      return;
+    }
+    if (!this.#markersMeaningful) return;
+    for (const frame of this.#demuxer.markFrameEnd()) this.#onFrame(frame);
   }
 
   #receive(bytes: Uint8Array, rinfo: RemoteInfo): void {
@@ -70,8 +84,10 @@ export class RtpIngest {
     this.stats.bytes += bytes.length;
     this.#lastPacketAt = Date.now();
     for (const ordered of this.#reorder.push(packet)) {
-      for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss))
+      for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss)) {
         this.#onFrame(frame);
+      }
+      this.#endFrameOnMarker(ordered.marker);
     }
     this.stats.lost = this.#reorder.lost;
   }

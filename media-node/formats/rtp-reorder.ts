@@ -1,0 +1,146 @@
+import { RTP_REORDER_DEPTH } from './limits.ts';
+import type { RtpPacket } from './rtp.ts';
+
+/** A packet in sequence order; `afterLoss` is set where packets before it were lost. */
+export interface OrderedPacket extends RtpPacket {
+  afterLoss: boolean;
+}
+
+/** Sequence jump ahead beyond which a sender is taken to have restarted (RFC 3550 §A.1). */
+const MAX_DROPOUT = 3000;
+/** Packets this far behind are late or duplicated, never a restart (RFC 3550 §A.1). */
+const MAX_MISORDER = 100;
+
+/**
+ * Restores RTP sequence order (RFC 3550 §A.1, 16-bit sequence numbers with wrap): holds
+ * packets that arrive early, drops duplicates, and declares the missing packets lost once more
+ * than `depth` packets wait. A jump beyond MAX_DROPOUT is taken as a restarted sender after
+ * two consecutive packets confirm it. Holds at most `depth` packets; no timers: the caller
+ * decides when to `flush()`.
+ */
+export class RtpReorderBuffer {
+  private readonly depth: number;
+  private readonly pending = new Map<number, RtpPacket>();
+  // Recently passed sequence numbers: the number where emitted, -1 where declared lost.
+  private readonly passed: Int32Array;
+  private readonly lateWindow: number;
+  private expected: number | undefined;
+  private probation: number | undefined;
+  private lossBeforeNext = false;
+  private readonly counts = { lost: 0, duplicates: 0, discarded: 0 };
+
+  constructor(depth: number = RTP_REORDER_DEPTH) {
+    if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DROPOUT) {
+      throw new RangeError(
+        `Cannot create RTP reorder buffer: depth out of range 0..${MAX_DROPOUT}: ${depth}`,
+      );
+    }
+    this.depth = depth;
+    this.lateWindow = Math.max(MAX_MISORDER, 2 * depth);
+    this.passed = new Int32Array(2 ** Math.ceil(Math.log2(this.lateWindow + 1))).fill(-1);
+  }
+
+  /** Sequence numbers skipped as lost. */
+  get lost(): number {
+    return this.counts.lost;
+  }
+
+  /** Packets dropped as copies of a packet already emitted or waiting. */
+  get duplicates(): number {
+    return this.counts.duplicates;
+  }
+
+  /** Packets dropped as too late (their place was declared lost) or far out of sequence. */
+  get discarded(): number {
+    return this.counts.discarded;
+  }
+
+  /** Takes one packet; returns the packets now ready, in sequence order. */
+  push(p: RtpPacket): OrderedPacket[] {
+    const out: OrderedPacket[] = [];
+    const seq = p.sequenceNumber;
+    if (this.expected === undefined) {
+      this.emit(p, out);
+      return out;
+    }
+
+    const ahead = (seq - this.expected) & 0xffff;
+    const behind = (this.expected - seq) & 0xffff;
+    if (ahead < MAX_DROPOUT) this.accept(p, ahead, out);
+    else if (behind <= this.lateWindow) this.dropLate(seq);
+    else this.onJump(p, out);
+    return out;
+  }
+
+  /** Emits every waiting packet in order, declaring the gaps between them lost. */
+  flush(): OrderedPacket[] {
+    const out: OrderedPacket[] = [];
+    while (this.pending.size > 0) this.skipToNextPending(out);
+    return out;
+  }
+
+  private accept(p: RtpPacket, ahead: number, out: OrderedPacket[]): void {
+    this.probation = undefined;
+    if (ahead === 0) {
+      this.emit(p, out);
+      this.drain(out);
+      return;
+    }
+    if (this.pending.has(p.sequenceNumber)) {
+      this.counts.duplicates += 1;
+      return;
+    }
+    this.pending.set(p.sequenceNumber, p);
+    while (this.pending.size > this.depth) this.skipToNextPending(out);
+  }
+
+  private dropLate(seq: number): void {
+    const emitted = this.passed[seq & (this.passed.length - 1)] === seq;
+    if (emitted) this.counts.duplicates += 1;
+    else this.counts.discarded += 1;
+  }
+
+  // A restart needs two consecutive packets, so one stray packet cannot derail the stream.
+  private onJump(p: RtpPacket, out: OrderedPacket[]): void {
+    if (this.probation !== p.sequenceNumber) {
+      this.probation = (p.sequenceNumber + 1) & 0xffff;
+      this.counts.discarded += 1;
+      return;
+    }
+    this.probation = undefined;
+    out.push(...this.flush());
+    this.lossBeforeNext = true;
+    this.emit(p, out);
+  }
+
+  private skipToNextPending(out: OrderedPacket[]): void {
+    const expected = this.expected ?? 0;
+    let gap = 0xffff;
+    for (const seq of this.pending.keys()) gap = Math.min(gap, (seq - expected) & 0xffff);
+
+    for (let i = 0; i < gap; i++) this.pass((expected + i) & 0xffff, -1);
+    this.counts.lost += gap;
+    this.expected = (expected + gap) & 0xffff;
+    this.lossBeforeNext = true;
+    this.drain(out);
+  }
+
+  private drain(out: OrderedPacket[]): void {
+    for (let next = this.pending.get(this.expected ?? 0); next !== undefined;) {
+      this.pending.delete(next.sequenceNumber);
+      this.emit(next, out);
+      next = this.pending.get(this.expected ?? 0);
+    }
+  }
+
+  private emit(p: RtpPacket, out: OrderedPacket[]): void {
+    out.push({ ...p, afterLoss: this.lossBeforeNext });
+    this.lossBeforeNext = false;
+    this.pass(p.sequenceNumber, p.sequenceNumber);
+    this.expected = (p.sequenceNumber + 1) & 0xffff;
+  }
+
+  private pass(seq: number, value: number): void {
+    this.passed[seq & (this.passed.length - 1)] = value;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Live video calls of the simulated camera (GB/T 28181-2016 §9.2): INVITE with the
+ * platform's SDP offer → 100 Trying → 200 OK with the device's SDP (same `y=` SSRC), resent
+ * until ACK (RFC 3261 §13.3.1.4); ACK starts the clip over RTP/UDP; BYE stops it. One call
+ * per Call-ID, any number at once.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { isArgusError } from '../src/errors.ts';
+import { buildSdp, formatGbSsrc, parseGbSsrc, parseSdp } from '../media-node/formats/sdp.ts';
+import type { GbSdp, SdpMedia } from '../media-node/formats/sdp.ts';
+import { parseSipUri } from '../media-node/formats/sip-message.ts';
+import type { SipRequest, SipResponse } from '../media-node/formats/sip-message.ts';
+import { ClipStreamer } from './clip-streamer.ts';
+import type { StreamTarget } from './clip-streamer.ts';
+import type { Clock } from './clock.ts';
+import type { EmitEvent } from './events.ts';
+import type { ClipFrame } from './media/clip.ts';
+import { T1, T2 } from './sip-transactions.ts';
+import { newTag } from './user-agent.ts';
+import type { UserAgent } from './user-agent.ts';
+
+/** `f=` of the answer: H.264 (2), CIF-class (2), 25 fps, CBR (1), 256 kbit/s; no audio. */
+const MEDIA_FORMAT = 'v/2/2/25/1/256a///';
+
+interface Call {
+  callId: string;
+  channelId: string;
+  target: StreamTarget;
+  socket: Socket;
+  ok: SipResponse;
+  acked: boolean;
+  timers: unknown[];
+  streamer?: ClipStreamer;
+}
+
+/** An offer the simulator cannot serve, with the response status that says why. */
+class Rejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export class Calls {
+  readonly #calls = new Map<string, Call>();
+
+  constructor(
+    private readonly ua: UserAgent,
+    private readonly clock: Clock,
+    private readonly emit: EmitEvent,
+    private readonly frames: () => ClipFrame[],
+    private readonly channelIds: string[],
+  ) {}
+
+  async onInvite(req: SipRequest): Promise<void> {
+    const callId = req.headers.get('Call-ID') ?? '';
+    if (this.#calls.has(callId)) {
+      // A re-INVITE: the simulator keeps the session as it is.
+      this.ua.reply(req, 488, 'Not Acceptable Here');
+      return;
+    }
+    let offer: { channelId: string; target: StreamTarget };
+    try {
+      offer = this.#readOffer(req);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      this.ua.reply(req, error.status, error.reason);
+      return;
+    }
+    this.ua.reply(req, 100, 'Trying');
+    await this.#answer(req, callId, offer.channelId, offer.target);
+  }
+
+  onAck(req: SipRequest): void {
+    const call = this.#calls.get(req.headers.get('Call-ID') ?? '');
+    if (call === undefined || call.acked) return;
+    call.acked = true;
+    this.#clearTimers(call);
+    this.emit({ event: 'ack', callId: call.callId, channelId: call.channelId });
+
+    call.streamer = new ClipStreamer(this.frames(), call.socket, call.target, this.clock);
+    call.streamer.start();
+    const { address, port, ssrc } = call.target;
+    this.emit({
+      event: 'stream_started',
+      callId: call.callId,
+      channelId: call.channelId,
+      ssrc,
+      address,
+      port,
+    });
+  }
+
+  onBye(req: SipRequest): void {
+    const call = this.#calls.get(req.headers.get('Call-ID') ?? '');
+    if (call === undefined) {
+      this.ua.reply(req, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    this.ua.reply(req, 200, 'OK');
+    this.emit({ event: 'bye', callId: call.callId, channelId: call.channelId });
+    this.#end(call);
+  }
+
+  /** Ends every call (on exit). */
+  stopAll(): void {
+    for (const call of this.#calls.values()) this.#end(call);
+  }
+
+  #end(call: Call): void {
+    this.#clearTimers(call);
+    this.#calls.delete(call.callId);
+    const stats = call.streamer?.stop();
+    call.socket.close();
+    if (stats !== undefined) {
+      this.emit({
+        event: 'stream_stopped',
+        callId: call.callId,
+        channelId: call.channelId,
+        ...stats,
+      });
+    }
+  }
+
+  #clearTimers(call: Call): void {
+    for (const timer of call.timers.splice(0)) this.clock.clearTimeout(timer);
+  }
+
+  /** The channel asked for and where to send its video. */
+  #readOffer(req: SipRequest): { channelId: string; target: StreamTarget } {
+    const channelId = this.#channelOf(req);
+    let sdp: GbSdp;
+    try {
+      sdp = parseSdp(new TextDecoder().decode(req.body));
+    } catch (error) {
+      if (isArgusError(error)) throw new Rejection(400, 'Bad Request');
+      throw error;
+    }
+    const media = sdp.media.find((m) => m.type === 'video');
+    const payloadType = media === undefined ? undefined : psPayloadType(media);
+    if (media === undefined || payloadType === undefined || media.protocol !== 'RTP/AVP') {
+      // Only PS over RTP/UDP is simulated; TCP/RTP/AVP offers are refused here.
+      throw new Rejection(488, 'Not Acceptable Here');
+    }
+    const ssrc = readSsrc(sdp.ssrc);
+    const address = media.address ?? sdp.connection;
+    return { channelId, target: { address, port: media.port, ssrc, payloadType } };
+  }
+
+  /** The Request-URI user names the channel; the device ID itself means the first channel. */
+  #channelOf(req: SipRequest): string {
+    let user: string | undefined;
+    try {
+      user = parseSipUri(req.uri).user;
+    } catch {
+      user = undefined;
+    }
+    if (user === this.ua.config.deviceId) return this.channelIds[0] ?? user;
+    if (user !== undefined && this.channelIds.includes(user)) return user;
+    throw new Rejection(404, 'Not Found');
+  }
+
+  async #answer(
+    req: SipRequest,
+    callId: string,
+    channelId: string,
+    target: StreamTarget,
+  ): Promise<void> {
+    const socket = await openMediaSocket(target.address);
+    const body = new TextEncoder().encode(
+      this.#answerSdp(channelId, target, socket.address().port),
+    );
+    const ok = this.ua.reply(req, 200, 'OK', {
+      toTag: newTag(),
+      headers: [['Contact', this.ua.contact]],
+      body,
+      contentType: 'application/sdp',
+    });
+    const call: Call = { callId, channelId, target, socket, ok, acked: false, timers: [] };
+    this.#calls.set(callId, call);
+    this.emit({
+      event: 'invite',
+      callId,
+      channelId,
+      ssrc: target.ssrc,
+      address: target.address,
+      port: target.port,
+    });
+    if (!this.ua.transport.reliable) this.#resendOk(call, T1);
+    call.timers.push(this.clock.setTimeout(() => this.#end(call), 64 * T1));
+  }
+
+  #resendOk(call: Call, interval: number): void {
+    const timer = this.clock.setTimeout(() => {
+      this.ua.transport.send(call.ok);
+      this.#resendOk(call, Math.min(interval * 2, T2));
+    }, interval);
+    call.timers.push(timer);
+  }
+
+  #answerSdp(channelId: string, target: StreamTarget, port: number): string {
+    const address = this.ua.transport.localAddress;
+    return buildSdp({
+      origin: { username: channelId, address },
+      sessionName: 'Play',
+      connection: address,
+      time: [0, 0],
+      media: [
+        {
+          type: 'video',
+          port,
+          protocol: 'RTP/AVP',
+          payloads: [{ pt: target.payloadType, encoding: 'PS', clock: 90000 }],
+          direction: 'sendonly',
+        },
+      ],
+      ssrc: formatGbSsrc(target.ssrc),
+      format: MEDIA_FORMAT,
+    });
+  }
+}
+
+/** The payload type of PS in an m= line: by a=rtpmap, else 96 where offered without one. */
+function psPayloadType(media: SdpMedia): number | undefined {
+  const ps = media.payloads.find((p) => p.encoding.toUpperCase() === 'PS');
+  if (ps !== undefined) return ps.pt;
+  return media.payloads.some((p) => p.pt === 96 && p.encoding === '') ? 96 : undefined;
+}
+
+/** The offer's `y=`; without one, a live SSRC of our own (first digit 0). */
+function readSsrc(y: string | undefined): number {
+  if (y === undefined || y === '') return randomInt(1, 1_000_000_000);
+  try {
+    return parseGbSsrc(y);
+  } catch {
+    throw new Rejection(400, 'Bad Request');
+  }
+}
+
+async function openMediaSocket(address: string): Promise<Socket> {
+  const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  // A send error (unreachable port) must not end the simulator.
+  socket.on('error', () => {});
+  return socket;
+}

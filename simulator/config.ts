@@ -1,0 +1,113 @@
+/**
+ * The simulator's settings, from command-line flags over ARGUS_SIM_* environment variables
+ * over defaults. Invalid values stop it with a message naming the flag.
+ */
+import { parseArgs } from 'node:util';
+import { isGbId } from '../media-node/formats/gb-id.ts';
+
+export interface SimulatorConfig {
+  server: { host: string; port: number };
+  deviceId: string;
+  password: string;
+  transport: 'udp' | 'tcp';
+  /** SIP domain (realm), the first 10 digits of the server ID by default. */
+  domain: string;
+  serverId: string;
+  /** Seconds between keepalives. */
+  heartbeat: number;
+  /** Seconds of registration asked for. */
+  expires: number;
+  channels: number;
+  localPort: number;
+  /** Address written in Via, Contact and SDP; found from the route to the server by default. */
+  localIp?: string;
+}
+
+const OPTIONS = {
+  server: { type: 'string' },
+  'device-id': { type: 'string' },
+  password: { type: 'string' },
+  transport: { type: 'string' },
+  domain: { type: 'string' },
+  'server-id': { type: 'string' },
+  heartbeat: { type: 'string' },
+  expires: { type: 'string' },
+  channels: { type: 'string' },
+  'local-port': { type: 'string' },
+  'local-ip': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id ID --password SECRET
+  [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
+  [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
+Each flag may also come from ARGUS_SIM_<FLAG> (e.g. ARGUS_SIM_DEVICE_ID).`;
+
+/** A configuration error: the CLI prints the message and the usage, and exits with status 64. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Flag = keyof typeof OPTIONS;
+
+/** Reads the settings; `undefined` where --help was asked for. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorConfig | undefined {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  if (values.help === true) return undefined;
+  const get = (flag: Exclude<Flag, 'help'>): string | undefined =>
+    values[flag] ?? env[`ARGUS_SIM_${flag.toUpperCase().replace(/-/g, '_')}`];
+
+  const deviceId = required(get('device-id'), 'device-id');
+  if (!isGbId(deviceId))
+    throw new ConfigError(`Cannot start: --device-id is not 20 digits: ${deviceId}`);
+  const serverId = get('server-id') ?? `${deviceId.slice(0, 10)}2000000001`;
+  if (!isGbId(serverId))
+    throw new ConfigError(`Cannot start: --server-id is not 20 digits: ${serverId}`);
+
+  const config: SimulatorConfig = {
+    server: parseServer(required(get('server'), 'server')),
+    deviceId,
+    password: required(get('password'), 'password'),
+    transport: parseTransport(get('transport') ?? 'udp'),
+    domain: get('domain') ?? serverId.slice(0, 10),
+    serverId,
+    heartbeat: parseNumber(get('heartbeat') ?? '20', 'heartbeat', 0.1, 3600),
+    expires: parseNumber(get('expires') ?? '3600', 'expires', 1, 86400),
+    channels: Math.trunc(parseNumber(get('channels') ?? '1', 'channels', 1, 999)),
+    localPort: Math.trunc(parseNumber(get('local-port') ?? '0', 'local-port', 0, 65535)),
+  };
+  const localIp = get('local-ip');
+  if (localIp !== undefined) config.localIp = localIp;
+  return config;
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '')
+    throw new ConfigError(`Cannot start: --${flag} is required`);
+  return value;
+}
+
+function parseServer(value: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?(?::(\d{1,5}))?$/.exec(value);
+  const port = Number(match?.[2] ?? 5060);
+  if (match === null || port < 1 || port > 65535) {
+    throw new ConfigError(`Cannot start: --server is not HOST[:PORT]: ${value}`);
+  }
+  return { host: match[1] ?? '', port };
+}
+
+function parseTransport(value: string): 'udp' | 'tcp' {
+  const lower = value.toLowerCase();
+  if (lower !== 'udp' && lower !== 'tcp') {
+    throw new ConfigError(`Cannot start: --transport is not udp or tcp: ${value}`);
+  }
+  return lower;
+}
+
+function parseNumber(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`Cannot start: --${flag} is not a number in ${min}..${max}: ${value}`);
+  }
+  return n;
+}

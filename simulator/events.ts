@@ -1,0 +1,28 @@
+/**
+ * What the simulator reports, one JSON object per line on stdout, for tests and scripts to
+ * follow. `event` names the step; the other fields depend on it.
+ */
+export type SimulatorEventName =
+  | 'registered'
+  | 'register_failed'
+  | 'unregistered'
+  | 'keepalive'
+  | 'catalog_sent'
+  | 'device_info_sent'
+  | 'device_status_sent'
+  | 'invite'
+  | 'ack'
+  | 'bye'
+  | 'stream_started'
+  | 'stream_stopped'
+  | 'disconnected';
+
+export interface SimulatorEvent {
+  event: SimulatorEventName;
+  status?: number;
+  callId?: string;
+  channelId?: string;
+  [field: string]: unknown;
+}
+
+export type EmitEvent = (event: SimulatorEvent) => void;

@@ -1,0 +1,74 @@
+/** The console page plays a channel live in a real browser (Debian's Chromium). */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser } from 'playwright-core';
+
+import { chromiumMissing, launchChromium } from '../support/browser.ts';
+import { Platform } from '../support/platform.ts';
+import { eventually, type RunningProcess } from '../support/processes.ts';
+import { isEvent, startSimulator } from '../support/simulator.ts';
+
+const deviceId = '34020000001320000005';
+
+describe('console playback in Chromium', { skip: chromiumMissing }, () => {
+  const platform = new Platform();
+  let camera: RunningProcess | undefined;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    await platform.start();
+    await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {
+      devices: [{ device_id: deviceId, device_name: 'Lobby', device_password: 'lobby-pw' }],
+    });
+    camera = startSimulator({ sipPort: platform.sipPort, deviceId, password: 'lobby-pw' });
+    await camera.waitFor(isEvent('registered'));
+    await eventually(
+      async () => {
+        const { json } = await platform.call('GET', `/v1/{user_id}/channels?device_id=${deviceId}`);
+        return json.total === 1 ? json : undefined;
+      },
+      15_000,
+      'the channel listed',
+    );
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await camera?.stop('SIGKILL');
+    await platform.stop();
+    platform.removeData();
+  });
+
+  it('logs in with AK/SK, lists the device and plays its channel', async () => {
+    const page = await browser!.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+
+    await page.goto(`${platform.apiUrl}/`);
+    await page.fill('#user-id', platform.userId);
+    await page.fill('#ak', platform.ak);
+    await page.fill('#sk', platform.sk);
+    await page.click('#login-form button[type=submit]');
+
+    await page.waitForSelector('td.ONLINE', { timeout: 15_000 });
+    await page.click('button.play');
+    await page.waitForFunction(
+      () => (document.getElementById('player') as HTMLVideoElement).videoWidth > 0,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const video = () =>
+      page.evaluate(() => {
+        const v = document.getElementById('player') as HTMLVideoElement;
+        return { width: v.videoWidth, height: v.videoHeight, time: v.currentTime };
+      });
+    const start = await video();
+    await page.waitForTimeout(2000);
+    const later = await video();
+
+    assert.deepEqual([start.width, start.height], [640, 360]);
+    assert.ok(later.time > start.time, `currentTime ${start.time} → ${later.time}`);
+    assert.deepEqual(problems, []);
+  });
+});
