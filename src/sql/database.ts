@@ -90,5 +90,8 @@ export interface Database {
 
 export type Db = Kysely<Database>;
 
-/** Which SQL engine a Kysely instance talks to: the few statements that differ branch on it. */
-export type SqlDialectKind = 'sqlite' | 'postgres';
+/**
+ * Which SQL engine a Kysely instance talks to: the few statements that differ branch on it.
+ * D1 is SQLite without interactive transactions.
+ */
+export type SqlDialectKind = 'sqlite' | 'postgres' | 'd1';

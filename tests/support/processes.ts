@@ -10,8 +10,13 @@ export class RunningProcess {
   readonly #waiters = new Set<() => void>();
   #exit: Promise<number | null>;
 
-  constructor(entry: string, args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  /** Runs `entry` with Node and tsx, or with `command` where given (e.g. the deno binary). */
+  constructor(entry: string, args: string[], env: Record<string, string>, command?: string) {
+    const [file, argv] =
+      command === undefined
+        ? [process.execPath, ['--import', 'tsx', entry, ...args]]
+        : [command, [entry, ...args]];
+    this.child = spawn(file, argv, {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,86 @@
+/**
+ * The API service as every runtime runs it: the event store on the given database, the
+ * projection runner following it, the first-start bootstrap, and the Hono app. Runtime
+ * entries (workers/) only open the database, serve `app.fetch` and pass their environment.
+ */
+import { loadPlatformSecret } from '../auth/platform-secret.ts';
+import { TokenService } from '../auth/tokens.ts';
+import type { ArgusConfig } from '../config.ts';
+import { SqlEventStore } from '../event-store/sql-event-store.ts';
+import type { Logger } from '../logger.ts';
+import { ProjectionRunner } from '../projections/projection-runner.ts';
+import { readModelsProjection } from '../projections/read-models.ts';
+import type { Db, SqlDialectKind } from '../sql/database.ts';
+import { createApp } from './app.ts';
+import { bootstrapEnterprise } from './bootstrap.ts';
+import type { ApiDeps } from './context.ts';
+
+export interface ApiServiceOptions {
+  readonly db: Db;
+  readonly dialect: SqlDialectKind;
+  readonly config: ArgusConfig;
+  readonly logger: Logger;
+  readonly assets?: ApiDeps['assets'];
+  /** Where the generated AK/SK are shown once, on first start. */
+  readonly announce: (text: string) => void;
+}
+
+export interface ApiService {
+  readonly app: ReturnType<typeof createApp>;
+  readonly runner: ProjectionRunner;
+  stop(): void;
+}
+
+export async function startApiService(options: ApiServiceOptions): Promise<ApiService> {
+  const { db, dialect, config, logger } = options;
+  const store = new SqlEventStore({ db, dialect });
+  const runner = new ProjectionRunner({
+    db,
+    dialect,
+    store,
+    projections: [readModelsProjection],
+    onError: (err) => logger.error({ err }, 'projection failed'),
+  });
+
+  await bootstrap(options, store);
+  await runner.catchUp();
+  const stop = new AbortController();
+  void runner.run(stop.signal);
+
+  const app = createApp({
+    store,
+    db,
+    runner,
+    tokens: new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET)),
+    logger,
+    sip: {
+      serverId: config.ARGUS_SIP_ID,
+      domain: config.ARGUS_SIP_DOMAIN,
+      host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
+      port: config.ARGUS_SIP_PORT,
+    },
+    tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
+    ...(options.assets === undefined ? {} : { assets: options.assets }),
+  });
+  return { app, runner, stop: () => stop.abort() };
+}
+
+async function bootstrap(options: ApiServiceOptions, store: SqlEventStore): Promise<void> {
+  const { config, logger } = options;
+  const boot = await bootstrapEnterprise(store, {
+    userId: config.ARGUS_USER_ID,
+    ak: config.ARGUS_AK,
+    sk: config.ARGUS_SK,
+    now: new Date(),
+  });
+  if (boot === undefined) return;
+
+  logger.info({ userId: boot.userId }, 'enterprise created');
+  if (boot.generated === undefined) return;
+  // Shown once: the secret key is stored only as a hash.
+  options.announce(
+    `\nFirst start: enterprise created.\n  User ID: ${boot.userId}\n` +
+      `  AK: ${boot.generated.ak}\n  SK: ${boot.generated.sk}\n` +
+      '  (keep the SK: it is not shown again)\n',
+  );
+}

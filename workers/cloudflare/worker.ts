@@ -1,0 +1,65 @@
+/**
+ * The API/console as a Cloudflare Worker (wrangler.toml): the same Hono app over D1 for the
+ * event store and read models. Reads work; appends are refused with a typed error until the
+ * D1 event-store adapter (batched, without interactive transactions) exists, so the
+ * projection runner and the first-start bootstrap do not run here yet.
+ */
+import type { D1Database, ExecutionContext } from '@cloudflare/workers-types';
+import { Kysely } from 'kysely';
+import { D1Dialect } from 'kysely-d1';
+
+import { createApp } from '../../src/api/app.ts';
+import { TokenService } from '../../src/auth/tokens.ts';
+import { readConfig } from '../../src/config.ts';
+import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
+import { readModelsProjection } from '../../src/projections/read-models.ts';
+import type { Database } from '../../src/sql/database.ts';
+import { migrateToLatest } from '../../schema/migrate.ts';
+
+export interface Env {
+  readonly DB: D1Database;
+  readonly ARGUS_SECRET: string;
+  readonly [variable: string]: unknown;
+}
+
+let app: Promise<ReturnType<typeof createApp>> | undefined;
+
+async function build(env: Env): Promise<ReturnType<typeof createApp>> {
+  const variables = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+  const config = readConfig(variables);
+  const db = new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) });
+  await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+
+  const store = new SqlEventStore({ db, dialect: 'd1' });
+  const runner = new ProjectionRunner({
+    db,
+    dialect: 'd1',
+    store,
+    projections: [readModelsProjection],
+  });
+  return createApp({
+    store,
+    db,
+    runner,
+    tokens: new TokenService(env.ARGUS_SECRET),
+    logger: silentLogger,
+    sip: {
+      serverId: config.ARGUS_SIP_ID,
+      domain: config.ARGUS_SIP_DOMAIN,
+      host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
+      port: config.ARGUS_SIP_PORT,
+    },
+    tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
+  });
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    app ??= build(env);
+    return (await app).fetch(request, env, ctx);
+  },
+};
