@@ -53,16 +53,26 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     runner,
     tokens: new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET)),
     logger,
-    sip: {
-      serverId: config.ARGUS_SIP_ID,
-      domain: config.ARGUS_SIP_DOMAIN,
-      host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
-      port: config.ARGUS_SIP_PORT,
-    },
+    sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
     ...(options.assets === undefined ? {} : { assets: options.assets }),
   });
   return { app, runner, stop: () => stop.abort() };
+}
+
+/** The SIP server devices are told to use, until a media node announces its own address. */
+export function sipSettings(config: ArgusConfig): ApiDeps['sip'] {
+  return {
+    serverId: config.ARGUS_SIP_ID,
+    domain: config.ARGUS_SIP_DOMAIN,
+    host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
+    port: config.ARGUS_SIP_PORT,
+  };
+}
+
+/** The console's player library, as the runtime read it from node_modules/mpegts.js. */
+export function playerAssets(mpegtsJs: Uint8Array): NonNullable<ApiDeps['assets']> {
+  return { 'mpegts.js': { body: mpegtsJs, contentType: 'text/javascript; charset=utf-8' } };
 }
 
 async function bootstrap(options: ApiServiceOptions, store: SqlEventStore): Promise<void> {

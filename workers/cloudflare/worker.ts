@@ -8,6 +8,7 @@ import type { D1Database, ExecutionContext } from '@cloudflare/workers-types';
 import { Kysely } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 
+import { sipSettings } from '../../src/api/api-service.ts';
 import { createApp } from '../../src/api/app.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
 import { readConfig } from '../../src/config.ts';
@@ -47,12 +48,7 @@ async function build(env: Env): Promise<ReturnType<typeof createApp>> {
     runner,
     tokens: new TokenService(env.ARGUS_SECRET),
     logger: silentLogger,
-    sip: {
-      serverId: config.ARGUS_SIP_ID,
-      domain: config.ARGUS_SIP_DOMAIN,
-      host: config.ARGUS_PUBLIC_HOST ?? '127.0.0.1',
-      port: config.ARGUS_SIP_PORT,
-    },
+    sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
   });
 }

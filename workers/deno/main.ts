@@ -4,7 +4,7 @@
  */
 import { Kysely } from 'kysely';
 
-import { startApiService } from '../../src/api/api-service.ts';
+import { playerAssets, startApiService } from '../../src/api/api-service.ts';
 import { readConfig } from '../../src/config.ts';
 import type { Database } from '../../src/sql/database.ts';
 import type { Logger } from '../../src/logger.ts';
@@ -39,14 +39,11 @@ const service = await startApiService({
   config,
   logger,
   announce: (text) => console.log(text),
-  assets: {
-    'mpegts.js': {
-      body: await Deno.readFile(
-        new URL('../../node_modules/mpegts.js/dist/mpegts.js', import.meta.url).pathname,
-      ),
-      contentType: 'text/javascript; charset=utf-8',
-    },
-  },
+  assets: playerAssets(
+    await Deno.readFile(
+      new URL('../../node_modules/mpegts.js/dist/mpegts.js', import.meta.url).pathname,
+    ),
+  ),
 });
 
 const server = Deno.serve(

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 import { serve } from '@hono/node-server';
 
-import { startApiService } from '../../src/api/api-service.ts';
+import { playerAssets, startApiService } from '../../src/api/api-service.ts';
 import { readConfig } from '../../src/config.ts';
 import { createLogger, openEmbeddedDatabase } from './runtime.ts';
 
@@ -22,12 +22,7 @@ const service = await startApiService({
   config,
   logger,
   announce: (text) => console.log(text),
-  assets: {
-    'mpegts.js': {
-      body: readFileSync(require.resolve('mpegts.js/dist/mpegts.js')),
-      contentType: 'text/javascript; charset=utf-8',
-    },
-  },
+  assets: playerAssets(readFileSync(require.resolve('mpegts.js/dist/mpegts.js'))),
 });
 
 const server = serve(
