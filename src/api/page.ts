@@ -49,13 +49,18 @@ export const consolePage = `<!doctype html>
 </main>
 <script src="/assets/mpegts.js"></script>
 <script>
-  const state = { userId: sessionStorage.getItem('argus.userId'), token: sessionStorage.getItem('argus.token'), player: null };
+  const state = {
+    userId: sessionStorage.getItem('argus.userId'),
+    token: sessionStorage.getItem('argus.token'),
+    player: null,
+  };
   const $ = (id) => document.getElementById(id);
   const showError = (text) => { $('error').textContent = text || ''; };
 
   async function api(method, path, body) {
     const response = await fetch('/' + path.replace('{user_id}', state.userId), {
-      method, headers: { 'Content-Type': 'application/json', 'Access-Token': state.token || '' },
+      method,
+      headers: { 'Content-Type': 'application/json', 'Access-Token': state.token || '' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await response.json();
@@ -67,7 +72,10 @@ export const consolePage = `<!doctype html>
     event.preventDefault();
     state.userId = $('user-id').value.trim();
     try {
-      const res = await api('POST', 'v2/{user_id}/enterprises/access-token', { ak: $('ak').value.trim(), sk: $('sk').value });
+      const res = await api('POST', 'v2/{user_id}/enterprises/access-token', {
+        ak: $('ak').value.trim(),
+        sk: $('sk').value,
+      });
       state.token = res.access_token;
       sessionStorage.setItem('argus.userId', state.userId);
       sessionStorage.setItem('argus.token', state.token);
@@ -112,13 +120,20 @@ export const consolePage = `<!doctype html>
   async function play(deviceId, channelId, name) {
     try {
       const res = await api('POST', 'v2/{user_id}/devices/channels/media/live-connections', {
-        channels: [{ device_id: deviceId, channel_id: channelId, live_protocol: 'HTTP_FLV', stream_type: 'PRIMARY_STREAM' }],
+        channels: [{
+          device_id: deviceId,
+          channel_id: channelId,
+          live_protocol: 'HTTP_FLV',
+          stream_type: 'PRIMARY_STREAM',
+        }],
       });
       const item = res.channels[0];
       if (item.result.code !== 'IVM.0') throw new Error(item.result.msg);
       if (state.player) { state.player.destroy(); state.player = null; }
-      const player = mpegts.createPlayer({ type: 'flv', isLive: true, url: item.cloud_trans_connections.live_url },
-        { enableStashBuffer: false, liveBufferLatencyChasing: true });
+      const player = mpegts.createPlayer(
+        { type: 'flv', isLive: true, url: item.cloud_trans_connections.live_url },
+        { enableStashBuffer: false, liveBufferLatencyChasing: true },
+      );
       player.attachMediaElement($('player'));
       player.load();
       player.play();

@@ -155,7 +155,8 @@ async function findStoredDuplicates(
   if (stored.length !== events.length || !sameStream) {
     throw new ArgusError(
       errorCodes.CONFLICT,
-      `Cannot append to stream ${streamName}: ${stored.length} of ${events.length} event ids are already stored`,
+      `Cannot append to stream ${streamName}: ` +
+        `${stored.length} of ${events.length} event ids are already stored`,
       { streamName },
     );
   }
