@@ -30,10 +30,18 @@ const server = serve(
   (info) => logger.info({ port: info.port }, 'api listening'),
 );
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    service.stop();
-    server.close();
-    void db.destroy().finally(() => process.exit(0));
-  });
+server.on('error', (err: NodeJS.ErrnoException) => {
+  const reason = err.code === 'EADDRINUSE' ? 'in use (set ARGUS_HTTP_PORT)' : err.message;
+  logger.error({ port: config.ARGUS_HTTP_PORT }, `Cannot listen on the API port: ${reason}`);
+  process.exit(1);
+});
+
+function shutdown(): void {
+  service.stop();
+  server.close();
+  void db.destroy().finally(() => process.exit(0));
 }
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+// Started by `npm start`: stop with it, however it ended.
+process.on('disconnect', shutdown);
