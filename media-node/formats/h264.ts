@@ -242,3 +242,14 @@ export function startsPicture(nal: Uint8Array): boolean {
   // first_mb_in_slice is ue(v) and 0 is coded as a single '1' bit.
   return ((nal[1] ?? 0) & 0x80) !== 0;
 }
+
+/**
+ * The RFC 6381 `codecs` value of an H.264 stream (ISO/IEC 14496-15 §E.2), `avc1.` and the
+ * profile_idc, constraint flags and level_idc bytes in hex, for example `avc1.64001f`.
+ * Accepts an SPS unit or a parsed SPS; throws like parseSps.
+ */
+export function avcCodecString(sps: Uint8Array | H264Sps): string {
+  const parsed = sps instanceof Uint8Array ? parseSps(sps) : sps;
+  const hex = (byte: number) => byte.toString(16).padStart(2, '0');
+  return `avc1.${hex(parsed.profileIdc)}${hex(parsed.constraintFlags)}${hex(parsed.levelIdc)}`;
+}

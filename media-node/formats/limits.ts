@@ -20,3 +20,11 @@ export const RTP_MAX_PACKET_BYTES = 65535;
 export const ACCESS_UNIT_MAX_BYTES = 8 * 1024 * 1024;
 /** Packets held to restore RTP order before a gap is declared lost. */
 export const RTP_REORDER_DEPTH = 32;
+
+// HLS (RFC 8216, ISO/IEC 14496-12)
+/** Largest fMP4 media segment buffered before it is cut without waiting for a keyframe. */
+export const HLS_SEGMENT_MAX_BYTES = 32 * 1024 * 1024;
+
+// FLV (FLV spec v10 Annex E)
+/** Audio PES held by the FLV muxer while it waits for the first video keyframe. */
+export const FLV_HELD_AUDIO_MAX_FRAMES = 64;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
+  avcCodecString,
   buildAvcDecoderConfigurationRecord,
   nalType,
   parseSps,
@@ -246,4 +247,20 @@ test('toAvcc prefixes each unit with its length in 4 bytes', () => {
     '000000026742' + '0000000465888899',
   );
   assert.equal(toAvcc([]).length, 0);
+});
+
+test('avcCodecString writes profile_idc, constraint flags and level_idc in hex (RFC 6381)', () => {
+  const [first] = readClipFrames();
+  const sps = splitAnnexB(first?.data ?? new Uint8Array(0))[0] ?? new Uint8Array(0);
+
+  assert.equal(avcCodecString(sps), 'avc1.4d401e');
+  assert.equal(
+    avcCodecString(bytes('6764001eacd940b424d8088000000300800000190f8a14cb')),
+    'avc1.64001e',
+  );
+  assert.equal(
+    avcCodecString({ profileIdc: 100, constraintFlags: 0, levelIdc: 31, width: 1280, height: 720 }),
+    'avc1.64001f',
+  );
+  assert.throws(() => avcCodecString(bytes('6742')), isMalformed);
 });
