@@ -29,20 +29,32 @@ export function httpMapping(error: unknown): HttpMapping {
   return error instanceof ArgusError ? (mappings[error.code] ?? internal) : internal;
 }
 
-/** The error body; an unexpected error's message is not shown (it may carry internals). */
-export function errorBody(error: unknown, requestId: string) {
-  const mapping = httpMapping(error);
-  const message =
-    error instanceof ArgusError && mapping !== internal ? error.message : 'Internal error';
-  return { error_code: mapping.ivmCode, error_msg: message, request_id: requestId };
+/**
+ * The message callers see: an unexpected error's, or that of an error with no mapping, is not
+ * shown, as it may carry internals (paths, SQL, addresses).
+ */
+function publicMessage(error: unknown, mapping: HttpMapping): string {
+  return error instanceof ArgusError && mapping !== internal ? error.message : 'Internal error';
 }
 
-/** A per-item result of a batch call. */
+/** The error body. */
+export function errorBody(error: unknown, requestId: string) {
+  const mapping = httpMapping(error);
+  return {
+    error_code: mapping.ivmCode,
+    error_msg: publicMessage(error, mapping),
+    request_id: requestId,
+  };
+}
+
+/** A per-item result of a batch call, with the same codes and messages as an error body. */
 export function batchResult(error?: unknown): { code: string; msg: string } {
   if (error === undefined) return { code: ivmSuccess, msg: 'Success' };
   const mapping = httpMapping(error);
-  return {
-    code: mapping.ivmCode,
-    msg: error instanceof ArgusError ? error.message : 'Internal error',
-  };
+  return { code: mapping.ivmCode, msg: publicMessage(error, mapping) };
+}
+
+/** A refused item's reason for a log line: code and message, without a stack. */
+export function describe(error: unknown): string {
+  return error instanceof ArgusError ? `${error.code}: ${error.message}` : String(error);
 }

@@ -81,7 +81,7 @@ export const consolePage = `<!doctype html>
       sessionStorage.setItem('argus.token', state.token);
       showError('');
       refresh();
-    } catch (error) { showError('Cannot log in: ' + error.message); }
+    } catch (error) { showError(error.message); }
   });
 
   async function refresh() {
@@ -93,7 +93,7 @@ export const consolePage = `<!doctype html>
         return { device: d, channels };
       }));
       renderDevices(rows);
-    } catch (error) { showError('Cannot list devices: ' + error.message); }
+    } catch (error) { showError(error.message); }
   }
 
   function renderDevices(rows) {
@@ -140,7 +140,7 @@ export const consolePage = `<!doctype html>
       state.player = player;
       $('now-playing').textContent = 'Live: ' + name;
       showError('');
-    } catch (error) { showError('Cannot play: ' + error.message); }
+    } catch (error) { showError(error.message); }
   }
 
   if (state.userId) $('user-id').value = state.userId;

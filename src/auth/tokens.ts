@@ -2,7 +2,7 @@
  * Access tokens (API) and live tokens (media URLs) are HS256 JWTs made and checked with
  * jose. The API and the media nodes share the signing secret.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { errors, SignJWT, jwtVerify } from 'jose';
 
 import { ArgusError, errorCodes } from '../errors.ts';
 
@@ -85,7 +85,8 @@ export class TokenService {
       if (payload['typ'] !== typ) throw new Error(`token type ${String(payload['typ'])}`);
       return payload;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'invalid';
+      // jose's own words name claims and JWS internals; users need only these two.
+      const reason = error instanceof errors.JWTExpired ? 'expired' : 'invalid';
       throw new ArgusError(errorCodes.UNAUTHENTICATED, `Cannot accept ${typ} token: ${reason}`);
     }
   }

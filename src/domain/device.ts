@@ -213,18 +213,33 @@ export function decideOffline(
   ];
 }
 
-/** A complete catalog: recorded only where it differs from the one known. */
+/**
+ * A complete catalog: recorded, sorted by channel ID, only where it differs from the one known
+ * in the channels or their fields (not in the order either is listed in).
+ */
 export function decideCatalog(
   device: Device,
   command: { channels: ChannelInfo[]; at: Date },
 ): DeviceEvent[] {
   requireDevice(device);
-  const sorted = [...command.channels].sort((a, b) => a.channelId.localeCompare(b.channelId));
-  if (JSON.stringify(sorted) === JSON.stringify(device.channels)) return [];
+  const sorted = [...command.channels].sort(byChannelId);
+  if (catalogKey(sorted) === catalogKey(device.channels)) return [];
   return [
     {
       type: 'DeviceCatalogUpdated',
       data: { deviceId: device.deviceId, channels: sorted, at: command.at.toISOString() },
     },
   ];
+}
+
+/** Code-point order, the same on every runtime and locale. */
+function byChannelId(a: ChannelInfo, b: ChannelInfo): number {
+  return a.channelId < b.channelId ? -1 : a.channelId > b.channelId ? 1 : 0;
+}
+
+/** A sorted catalog as text with each channel's fields in one order, for comparison. */
+function catalogKey(channels: readonly ChannelInfo[]): string {
+  return JSON.stringify(
+    channels.map((c) => [c.channelId, c.name, c.status, c.manufacturer, c.model, c.parentId]),
+  );
 }

@@ -34,23 +34,32 @@ export class ProjectionRunner {
     return this.#position;
   }
 
-  /** Applies everything stored now. Returns the position reached. */
+  /**
+   * Applies everything stored now, by this runner or another. Returns the position reached.
+   * @throws the projection's error, after rolling back the batch it failed in
+   */
   async catchUp(): Promise<number> {
     for (;;) {
-      const applied = await Promise.all(this.#options.projections.map((p) => this.#step(p)));
-      this.#position = Math.min(...applied.map((step) => step.position));
-      if (applied.every((step) => step.count === 0)) return this.#position;
+      const steps = await Promise.all(this.#options.projections.map((p) => this.#step(p)));
+      this.#position = Math.min(...steps.map((step) => step.position));
+      // A batch another runner applied first applies nothing here, yet more may follow it.
+      if (steps.every((step) => step.read === 0)) return this.#position;
     }
   }
 
-  /** Resolves once the read models include the event at `position`. */
-  async waitFor(position: number, timeoutMs = 5000): Promise<void> {
+  /**
+   * Resolves true once the read models include the event at `position`, false where
+   * `timeoutMs` passes first (another process holding the write lock, say).
+   */
+  async waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.#position < position) {
       await this.catchUp();
-      if (this.#position >= position || Date.now() > deadline) return;
+      if (this.#position >= position) return true;
+      if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    return true;
   }
 
   /** Follows the log until the signal aborts. Errors are reported and retried. */
@@ -72,11 +81,11 @@ export class ProjectionRunner {
    * meanwhile. Events are read outside the transaction since the store need not be this
    * database.
    */
-  async #step(projection: Projection): Promise<{ position: number; count: number }> {
+  async #step(projection: Projection): Promise<{ position: number; read: number }> {
     const { db, dialect, store } = this.#options;
     const seen = await readCheckpoint(db, projection.name);
     const batch = await store.readAll({ after: seen, maxCount: this.#options.batchSize ?? 200 });
-    if (batch.length === 0) return { position: seen, count: 0 };
+    if (batch.length === 0) return { position: seen, read: 0 };
 
     return withWriteTransaction(db, dialect, async (trx) => {
       const from = await readCheckpoint(trx, projection.name);
@@ -85,7 +94,7 @@ export class ProjectionRunner {
 
       const position = Math.max(from, batch.at(-1)?.globalPosition ?? from);
       if (position > from) await writeCheckpoint(trx, projection.name, position);
-      return { position, count: events.length };
+      return { position, read: batch.length };
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 
-import { verifySecret } from '../../auth/secrets.ts';
+import { hashSecret, randomToken, verifySecret } from '../../auth/secrets.ts';
 import { ArgusError, errorCodes } from '../../errors.ts';
 import { findCredential } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
@@ -13,6 +13,14 @@ const credentialsBody = z.object({
   force_update: z.boolean().optional(),
 });
 
+let decoy: Promise<string> | undefined;
+
+/** A hash no SK matches, made once, to verify against where the AK is unknown. */
+function decoyHash(): Promise<string> {
+  decoy ??= hashSecret(randomToken(16));
+  return decoy;
+}
+
 const badCredentials = () =>
   new ArgusError(errorCodes.UNAUTHENTICATED, 'Cannot issue access token: unknown AK or wrong SK');
 
@@ -23,7 +31,9 @@ export function authRoutes(deps: ApiDeps) {
     const body = parseInput(credentialsBody, await readJson(c.req.raw));
 
     const credential = await findCredential(deps.db, userId, body.ak);
-    if (credential === undefined || !(await verifySecret(body.sk, credential.sk_hash))) {
+    // An unknown AK costs the same hash as a wrong SK, so timing does not tell them apart.
+    const verified = await verifySecret(body.sk, credential?.sk_hash ?? (await decoyHash()));
+    if (credential === undefined || !verified) {
       c.get('logger').warn({ userId }, 'access token refused');
       throw badCredentials();
     }
@@ -56,7 +66,10 @@ export function requireAccessToken(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
       );
     }
     if ((await findCredential(deps.db, claims.userId, claims.ak)) === undefined) {
-      throw new ArgusError(errorCodes.UNAUTHENTICATED, 'Cannot authenticate: the AK was deleted');
+      throw new ArgusError(
+        errorCodes.UNAUTHENTICATED,
+        "Cannot authenticate: the token's AK is no longer valid",
+      );
     }
     c.set('userId', claims.userId);
     await next();

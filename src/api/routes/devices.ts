@@ -6,7 +6,7 @@ import { decideAddDevice, foldDevice, type DeviceEvent } from '../../domain/devi
 import { streamNames } from '../../event-store/event-store.ts';
 import { latestMediaNode, listChannels, listDevices } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
-import { batchResult } from '../http-errors.ts';
+import { batchResult, describe } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
 
 export const gbDeviceId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
@@ -67,7 +67,7 @@ export function deviceRoutes(deps: ApiDeps) {
         if (outcome.ok) lastPosition = Math.max(lastPosition, outcome.position);
         else
           c.get('logger').warn(
-            { deviceId: item.device_id, err: outcome.error },
+            { deviceId: item.device_id, reason: describe(outcome.error) },
             'device not added',
           );
 
@@ -79,7 +79,9 @@ export function deviceRoutes(deps: ApiDeps) {
       }
 
       // Read your writes: the list that follows this call shows the new devices.
-      await deps.runner.waitFor(lastPosition);
+      if (!(await deps.runner.waitFor(lastPosition))) {
+        c.get('logger').warn({ position: lastPosition }, 'read models behind the devices added');
+      }
       const failed = devices.filter((d) => d.result.code !== 'IVM.0').length;
       return c.json({ failed_num: failed, devices });
     })

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ArgusError, errorCodes } from '../../errors.ts';
 import { findChannelRoute } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
-import { batchResult } from '../http-errors.ts';
+import { batchResult, describe } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
 import { gbDeviceId } from './devices.ts';
 
@@ -44,7 +44,10 @@ export function liveRoutes(deps: ApiDeps) {
             cloud_trans_connections: { live_url: url },
           });
         } catch (error) {
-          c.get('logger').info({ deviceId, channelId, err: error }, 'live url refused');
+          c.get('logger').info(
+            { deviceId, channelId, reason: describe(error) },
+            'live url refused',
+          );
           channels.push({ device_id: deviceId, channel_id: channelId, result: batchResult(error) });
         }
       }
@@ -53,6 +56,11 @@ export function liveRoutes(deps: ApiDeps) {
   );
 }
 
+/**
+ * A signed HTTP-FLV URL for one channel of the enterprise, valid for `ttlSeconds`.
+ * @throws ArgusError NOT_FOUND where the enterprise has no such channel; UNAVAILABLE where it
+ * cannot be played now
+ */
 async function liveUrl(
   deps: ApiDeps,
   userId: string,
@@ -65,16 +73,28 @@ async function liveUrl(
   if (route === undefined) {
     throw new ArgusError(errorCodes.NOT_FOUND, `Cannot play channel ${channelId}: not found`);
   }
-  if (route.device_state !== 'ONLINE' || route.http_url === null) {
-    throw new ArgusError(
-      errorCodes.UNAVAILABLE,
-      `Cannot play channel ${channelId}: device offline`,
-    );
-  }
+  const httpUrl = playableFrom(route, channelId);
   const token = await deps.tokens.issueLive(
     { userId, deviceId, channelId, streamType: item.stream_type },
     ttlSeconds,
     now,
   );
-  return `${route.http_url}/live/${deviceId}/${channelId}.flv?token=${encodeURIComponent(token)}`;
+  return `${httpUrl}/live/${deviceId}/${channelId}.flv?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The HTTP base URL of the media node that can serve the channel now.
+ * @throws ArgusError UNAVAILABLE where the device is offline, its catalog lists the channel
+ * OFF, or its media node never announced where viewers reach it
+ */
+function playableFrom(
+  route: { device_state: string; channel_state: string; http_url: string | null },
+  channelId: string,
+): string {
+  const refuse = (reason: string) =>
+    new ArgusError(errorCodes.UNAVAILABLE, `Cannot play channel ${channelId}: ${reason}`);
+  if (route.device_state !== 'ONLINE') throw refuse('device offline');
+  if (route.channel_state !== 'ONLINE') throw refuse('channel offline');
+  if (route.http_url === null) throw refuse('its media node is unknown');
+  return route.http_url;
 }
