@@ -8,9 +8,19 @@ import { decideCatalog, type ChannelInfo } from '../../src/domain/device.ts';
 import type { Logger } from '../../src/logger.ts';
 import { CATALOG_MAX_ITEMS } from '../formats/limits.ts';
 import type { CatalogResponse } from '../formats/manscdp.ts';
+import { DroppedMessageLog } from '../sip/dropped-messages.ts';
 import type { DeviceCommands } from './device-commands.ts';
 
+/**
+ * Answers assembled at once per device. A device answers one query at a time; a device that
+ * opens more (a new SN on every page, or a flood) loses the oldest instead of the node's
+ * memory growing with every SN for the length of the wait.
+ */
+export const CATALOG_MAX_PENDING_PER_DEVICE = 4;
+
 interface Assembly {
+  readonly deviceId: string;
+  readonly sn: number;
   sumNum: number;
   readonly items: Map<string, ChannelInfo>;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -26,15 +36,20 @@ export interface CatalogCollectorOptions {
 export class CatalogCollector {
   readonly #options: CatalogCollectorOptions;
   readonly #assemblies = new Map<string, Assembly>();
+  readonly #abandoned: DroppedMessageLog;
 
   constructor(options: CatalogCollectorOptions) {
     this.#options = options;
+    this.#abandoned = new DroppedMessageLog({
+      logger: options.logger,
+      messages: { one: 'catalog abandoned', summary: 'catalogs abandoned' },
+    });
   }
 
   /** Adds one Catalog response message; records the catalog once SumNum items are in. */
   async add(response: CatalogResponse): Promise<void> {
     const key = `${response.deviceId}|${response.sn}`;
-    const assembly = this.#assemblies.get(key) ?? this.#start(key, response.deviceId);
+    const assembly = this.#assemblies.get(key) ?? this.#start(key, response);
     assembly.sumNum = Math.min(response.sumNum, CATALOG_MAX_ITEMS);
     for (const item of response.items) {
       if (assembly.items.size >= CATALOG_MAX_ITEMS) break;
@@ -48,7 +63,8 @@ export class CatalogCollector {
     this.#assemblies.clear();
   }
 
-  #start(key: string, deviceId: string): Assembly {
+  #start(key: string, { deviceId, sn }: CatalogResponse): Assembly {
+    this.#makeRoom(deviceId);
     const timer = setTimeout(() => {
       const assembly = this.#assemblies.get(key);
       this.#options.logger.warn(
@@ -58,9 +74,22 @@ export class CatalogCollector {
       void this.#complete(key, deviceId);
     }, this.#options.waitMs ?? 30_000);
     timer.unref();
-    const assembly: Assembly = { sumNum: 0, items: new Map(), timer };
+    const assembly: Assembly = { deviceId, sn, sumNum: 0, items: new Map(), timer };
     this.#assemblies.set(key, assembly);
     return assembly;
+  }
+
+  /** Abandons the device's oldest assemblies past CATALOG_MAX_PENDING_PER_DEVICE - 1. */
+  #makeRoom(deviceId: string): void {
+    const pending = [...this.#assemblies].filter(([, a]) => a.deviceId === deviceId);
+    const excess = pending.length - (CATALOG_MAX_PENDING_PER_DEVICE - 1);
+    // Map order is insertion order: the oldest come first.
+    for (const [key, assembly] of pending.slice(0, Math.max(0, excess))) {
+      clearTimeout(assembly.timer);
+      this.#assemblies.delete(key);
+      const { sn, sumNum } = assembly;
+      this.#abandoned.record({ deviceId, sn, received: assembly.items.size, sumNum });
+    }
   }
 
   async #complete(key: string, deviceId: string): Promise<void> {

@@ -4,16 +4,23 @@
  */
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { buildQuery, parseManscdp, readCatalogResponse } from '../formats/manscdp.ts';
+import {
+  buildQuery,
+  parseManscdp,
+  readCatalogResponse,
+  type CatalogResponse,
+  type ManscdpMessage,
+} from '../formats/manscdp.ts';
 import {
   buildResponse,
   parseNameAddr,
   type SipMessage,
   type SipRequest,
 } from '../formats/sip-message.ts';
+import { DroppedMessageLog } from '../sip/dropped-messages.ts';
 import type { SipClient } from '../sip/sip-client.ts';
 import type { LocalAddressBook } from '../sip/local-address.ts';
-import type { SipPeer, SipTransport } from '../sip/sip-transport.ts';
+import { peerKey, type SipPeer, type SipTransport } from '../sip/sip-transport.ts';
 import type { CatalogCollector } from './catalog-collector.ts';
 import type { DeviceRegistry, Registration } from './device-registry.ts';
 import type { KeepaliveMonitor } from './keepalive-monitor.ts';
@@ -33,14 +40,27 @@ export interface GbServerOptions {
   readonly logger: Logger;
 }
 
+/** Errors of device input in a MANSCDP body: answered 400, and nothing changes. */
+const bodyErrors: ReadonlySet<string> = new Set([
+  errorCodes.MANSCDP_MALFORMED,
+  errorCodes.MANSCDP_TOO_LARGE,
+]);
+
 export class GbServer {
   readonly #options: GbServerOptions;
+  /** Requests answered already: a failure after the answer is logged, never answered twice. */
+  readonly #answered = new WeakSet<SipRequest>();
+  readonly #refused: DroppedMessageLog;
   #remoteBye: (callId: string) => void = () => {};
   #sn = Math.floor(Math.random() * 1000);
   #cseq = 1;
 
   constructor(options: GbServerOptions) {
     this.#options = options;
+    this.#refused = new DroppedMessageLog({
+      logger: options.logger,
+      messages: { one: 'sip request refused', summary: 'sip requests refused' },
+    });
   }
 
   /** The transport's message handler. */
@@ -51,20 +71,9 @@ export class GbServer {
       }
       return;
     }
-    void this.#handleRequest(message, peer).catch((error: unknown) => {
-      const status = isArgusError(error, errorCodes.SIP_MALFORMED) ? 400 : 500;
-      this.#options.logger.warn(
-        { err: error, method: message.method, peer: `${peer.address}:${peer.port}` },
-        'sip request failed',
-      );
-      if (message.method !== 'ACK')
-        this.#reply(
-          message,
-          peer,
-          status,
-          status === 400 ? 'Bad Request' : 'Server Internal Error',
-        );
-    });
+    void this.#handleRequest(message, peer).catch((error: unknown) =>
+      this.#failed(message, peer, error),
+    );
   }
 
   /** Who hears of a BYE from a device (it ended a session on its own). */
@@ -159,27 +168,74 @@ export class GbServer {
     const registration = this.#options.registry.get(deviceId);
     if (registration === undefined) {
       // Unregistered devices are told so; most register again on a refusal.
-      this.#options.logger.info({ deviceId }, 'message from unregistered device refused');
-      return this.#reply(request, peer, 403, 'Forbidden');
+      const reason = `Cannot accept MESSAGE: the device is not registered: ${deviceId}`;
+      return this.#refuse(request, peer, new ArgusError(errorCodes.FORBIDDEN, reason), deviceId);
     }
 
-    const message = parseManscdp(request.body);
+    let body: { message: ManscdpMessage; catalog: CatalogResponse | undefined };
+    try {
+      body = readBody(request);
+    } catch (error) {
+      if (!isArgusError(error) || !bodyErrors.has(error.code)) throw error;
+      return this.#refuse(request, peer, error, deviceId);
+    }
     this.#reply(request, peer, 200, 'OK');
     await this.#options.monitor.seen(registration);
 
+    const { message, catalog } = body;
     if (message.cmdType === 'Keepalive') return;
-    if (message.cmdType === 'Catalog' && message.root === 'Response') {
-      // The registered device owns the answer, whatever DeviceID the body claims.
-      return this.#options.catalogs.add({ ...readCatalogResponse(message), deviceId });
-    }
+    // The registered device owns the answer, whatever DeviceID the body claims.
+    if (catalog !== undefined) return this.#options.catalogs.add({ ...catalog, deviceId });
     this.#options.logger.debug({ deviceId, cmdType: message.cmdType }, 'manscdp message ignored');
   }
 
+  /** A request whose handling threw: device input gets 400, a failure of ours 500. */
+  #failed(request: SipRequest, peer: SipPeer, error: unknown): void {
+    const answered = request.method === 'ACK' || this.#answered.has(request);
+    if (isArgusError(error, errorCodes.SIP_MALFORMED) && !answered) {
+      return this.#refuse(request, peer, error);
+    }
+    this.#options.logger.warn(
+      { err: error, method: request.method, peer: peerKey(peer) },
+      'sip request failed',
+    );
+    if (!answered) this.#reply(request, peer, 500, 'Server Internal Error');
+  }
+
+  /**
+   * Refuses a request for what the device sent: 403 where it is not registered, else 400
+   * (a body or header that cannot be read, GB/T 28181-2016 §A.1). Logged without a line per
+   * request: anyone can send these.
+   */
+  #refuse(request: SipRequest, peer: SipPeer, error: ArgusError, deviceId?: string): void {
+    const forbidden = error.code === errorCodes.FORBIDDEN;
+    this.#reply(request, peer, forbidden ? 403 : 400, forbidden ? 'Forbidden' : 'Bad Request');
+    this.#refused.record({
+      peer: peerKey(peer),
+      method: request.method,
+      ...(deviceId === undefined ? {} : { deviceId }),
+      status: forbidden ? 403 : 400,
+      code: error.code,
+      reason: error.message,
+    });
+  }
+
   #reply(request: SipRequest, peer: SipPeer, status: number, reason: string): void {
+    this.#answered.add(request);
     const response = buildResponse(request, status, reason, {
       toTag: crypto.randomUUID().slice(0, 8),
       source: { address: peer.address, port: peer.port },
     });
     this.#options.transport.send(peer, response);
   }
+}
+
+/** The MANSCDP body, and the Catalog page it carries where it is one. @throws ArgusError */
+function readBody(request: SipRequest): {
+  message: ManscdpMessage;
+  catalog: CatalogResponse | undefined;
+} {
+  const message = parseManscdp(request.body);
+  const isCatalog = message.cmdType === 'Catalog' && message.root === 'Response';
+  return { message, catalog: isCatalog ? readCatalogResponse(message) : undefined };
 }

@@ -2,7 +2,7 @@
  * Live video dialogs (GB/T 28181-2016 §9.2.2): INVITE with `s=Play`, PS/90000 over RTP and
  * the SSRC in `y=`; ACK the 200; BYE to end. The device streams to the port offered.
  */
-import { ArgusError, errorCodes } from '../../src/errors.ts';
+import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import { buildSdp, formatGbSsrc, parseSdp, type GbSdp } from '../formats/sdp.ts';
 import { parseNameAddr, type SipResponse } from '../formats/sip-message.ts';
 import type { SipClient } from '../sip/sip-client.ts';
@@ -22,6 +22,9 @@ export interface LiveDialog {
   readonly answer: GbSdp;
 }
 
+/** What requests inside a dialog are addressed with. */
+type DialogIds = Pick<LiveDialog, 'callId' | 'peer' | 'from' | 'to' | 'remoteTarget'>;
+
 export interface PlayRequest {
   readonly deviceId: string;
   readonly channelId: string;
@@ -39,6 +42,43 @@ export async function invitePlay(
   play: PlayRequest,
 ): Promise<LiveDialog> {
   const { peer } = server.registration(play.deviceId);
+  const invite = buildInvite(server, client, peer, play);
+  const response = await client.request(peer, invite);
+  const callId = invite.headers.get('Call-ID') ?? '';
+  const context = { deviceId: play.deviceId, channelId: play.channelId, callId };
+  if (response.status !== 200) {
+    throw new ArgusError(
+      errorCodes.UNAVAILABLE,
+      `Cannot start live video: device answered ${response.status} ${response.reason}`,
+      context,
+    );
+  }
+
+  const ids: DialogIds = {
+    callId,
+    peer,
+    from: invite.headers.get('From') ?? '',
+    to: response.headers.get('To') ?? '',
+    remoteTarget: remoteTarget(response, invite.uri),
+  };
+  // Every 2xx is ACKed, even one whose answer is then refused with a BYE (RFC 3261 §13.2.2.4).
+  const cseq = Number((invite.headers.get('CSeq') ?? '0').split(' ')[0]);
+  client.sendOnly(peer, client.build(peer, dialogRequest(ids, 'ACK', cseq)));
+
+  const answer = readAnswer(response);
+  if (answer === undefined) {
+    await sendBye(server, client, ids).catch(() => undefined);
+    throw new ArgusError(
+      errorCodes.UNAVAILABLE,
+      'Cannot start live video: the device answered with an SDP that cannot be read',
+      context,
+    );
+  }
+  return { ...ids, deviceId: play.deviceId, channelId: play.channelId, ssrc: play.ssrc, answer };
+}
+
+/** The INVITE with the SDP offer: PS/90000 on `rtpPort`, the SSRC in `y=`. */
+function buildInvite(server: GbServer, client: SipClient, peer: SipPeer, play: PlayRequest) {
   const host = server.localAddress(peer);
   const y = formatGbSsrc(play.ssrc);
   const sdp = buildSdp({
@@ -57,13 +97,10 @@ export async function invitePlay(
     ],
     ssrc: y,
   });
-
-  const uri = `sip:${play.channelId}@${peer.address}:${peer.port}`;
-  const from = server.platformFrom();
-  const invite = client.build(peer, {
+  return client.build(peer, {
     method: 'INVITE',
-    uri,
-    from,
+    uri: `sip:${play.channelId}@${peer.address}:${peer.port}`,
+    from: server.platformFrom(),
     to: `<sip:${play.channelId}@${server.domain}>`,
     cseq: server.nextCSeq(),
     headers: [
@@ -73,45 +110,20 @@ export async function invitePlay(
     contentType: 'APPLICATION/SDP',
     body: new TextEncoder().encode(sdp),
   });
-
-  const response = await client.request(peer, invite);
-  const callId = invite.headers.get('Call-ID') ?? '';
-  if (response.status !== 200) {
-    throw new ArgusError(
-      errorCodes.UNAVAILABLE,
-      `Cannot start live video: device answered ${response.status} ${response.reason}`,
-      { deviceId: play.deviceId, channelId: play.channelId, callId },
-    );
-  }
-
-  const dialog: LiveDialog = {
-    deviceId: play.deviceId,
-    channelId: play.channelId,
-    callId,
-    peer,
-    from,
-    to: response.headers.get('To') ?? '',
-    remoteTarget: remoteTarget(response, uri),
-    ssrc: play.ssrc,
-    answer: parseSdp(new TextDecoder().decode(response.body)),
-  };
-  const cseq = Number((invite.headers.get('CSeq') ?? '0').split(' ')[0]);
-  client.sendOnly(peer, client.build(peer, dialogRequest(dialog, 'ACK', cseq)));
-  return dialog;
 }
 
 /** Ends a live dialog. Resolves once the device answered or the transaction timed out. */
 export async function sendBye(
   server: GbServer,
   client: SipClient,
-  dialog: LiveDialog,
+  dialog: DialogIds,
 ): Promise<number> {
   const bye = client.build(dialog.peer, dialogRequest(dialog, 'BYE', server.nextCSeq()));
   const response = await client.request(dialog.peer, bye);
   return response.status;
 }
 
-function dialogRequest(dialog: LiveDialog, method: 'ACK' | 'BYE', cseq: number) {
+function dialogRequest(dialog: DialogIds, method: 'ACK' | 'BYE', cseq: number) {
   return {
     method,
     uri: dialog.remoteTarget,
@@ -120,6 +132,16 @@ function dialogRequest(dialog: LiveDialog, method: 'ACK' | 'BYE', cseq: number) 
     callId: dialog.callId,
     cseq,
   };
+}
+
+/** The device's SDP answer, or undefined where it cannot be read. */
+function readAnswer(response: SipResponse): GbSdp | undefined {
+  try {
+    return parseSdp(new TextDecoder().decode(response.body));
+  } catch (error) {
+    if (isArgusError(error)) return undefined;
+    throw error;
+  }
 }
 
 /** The 200's Contact is the dialog's remote target (RFC 3261 §12.1.2). */

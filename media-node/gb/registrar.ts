@@ -47,7 +47,10 @@ export class Registrar {
     const deviceId = parseNameAddr(request.headers.get('From') ?? '').user ?? '';
     const authorization = request.headers.get('Authorization');
 
-    if (authorization === undefined) return this.#challenge(request, peer, false);
+    // Credentials in a scheme other than Digest are as good as none (RFC 4475, regaut01).
+    if (authorization === undefined || !/^\s*digest\s/i.test(authorization)) {
+      return this.#challenge(request, peer, false);
+    }
     const credentials = parseAuthorization(authorization);
     if (!this.#takeNonce(credentials.nonce)) return this.#challenge(request, peer, true);
 

@@ -2,16 +2,18 @@
  * SIP over UDP and TCP on one port (RFC 3261 §18). Parses what arrives, hands messages to one
  * handler with the peer they came from, and sends to a peer the way it reached us: replies go
  * to the source address and port (devices sit behind NAT, RFC 3581), TCP replies on the
- * device's own connection.
+ * device's own connection. What cannot be parsed is answered where a request can still be
+ * made out (400, 505, 513), else dropped, and reported without a log line per packet.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 
 import { isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { SipStreamFramer } from '../formats/sip-framer.ts';
+import { isSipKeepalive, SipStreamFramer } from '../formats/sip-framer.ts';
 import { parseSipMessage, serializeSipMessage, type SipMessage } from '../formats/sip-message.ts';
-import { SIP_MAX_MESSAGE_BYTES } from '../formats/limits.ts';
+import { DroppedMessageLog, type DroppedMessageLogOptions } from './dropped-messages.ts';
+import { answerUnparsable } from './unparsable-request.ts';
 
 export interface SipPeer {
   readonly transport: 'UDP' | 'TCP';
@@ -30,11 +32,12 @@ export class SipTransport {
   readonly #udp: UdpSocket;
   readonly #tcp: Server;
   readonly #connections = new Map<string, Socket>();
+  readonly #drops: DroppedMessageLog;
   #handler: SipHandler = () => {};
-  #dropped = 0;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, dropLog: Omit<DroppedMessageLogOptions, 'logger'> = {}) {
     this.#logger = logger;
+    this.#drops = new DroppedMessageLog({ logger, ...dropLog });
     this.#udp = createSocket({ type: 'udp4', reuseAddr: false });
     this.#tcp = createServer((socket) => this.#acceptTcp(socket));
   }
@@ -77,10 +80,11 @@ export class SipTransport {
 
   /** Messages dropped as malformed since start. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#drops.total;
   }
 
   async close(): Promise<void> {
+    this.#drops.flush();
     for (const socket of this.#connections.values()) socket.destroy();
     await new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
     await new Promise<void>((resolve) => this.#udp.close(() => resolve()));
@@ -94,6 +98,7 @@ export class SipTransport {
     };
     const key = peerKey(peer);
     const framer = new SipStreamFramer();
+    let lostSync = false;
     this.#connections.set(key, socket);
     socket.setKeepAlive(true, 30_000);
     socket.on('data', (chunk) => {
@@ -101,7 +106,8 @@ export class SipTransport {
         for (const bytes of framer.push(chunk)) this.#receive(bytes, peer);
       } catch (error) {
         // A stream that cannot be framed cannot be resynchronised: drop the connection.
-        this.#reject(error, peer, chunk.length);
+        lostSync = true;
+        this.#drop(error, peer, framer.buffered);
         socket.destroy();
       }
     });
@@ -110,19 +116,21 @@ export class SipTransport {
     );
     socket.on('close', () => {
       if (this.#connections.get(key) === socket) this.#connections.delete(key);
+      // A message cut off by the end of the connection never reaches the handler.
+      if (!lostSync && framer.buffered > 0) {
+        const reason = `Cannot frame SIP stream: connection closed inside a message: ${framer.buffered} bytes`;
+        this.#drop(new Error(reason), peer, framer.buffered);
+      }
     });
   }
 
   #receive(bytes: Uint8Array, peer: SipPeer): void {
-    if (bytes.length <= 4 && bytes.every((b) => b === 0x0d || b === 0x0a)) return; // keepalive CRLF
+    if (isSipKeepalive(bytes)) return; // CRLF keepalives (RFC 5626 §3.5.1)
     let message: SipMessage;
     try {
-      if (bytes.length > SIP_MAX_MESSAGE_BYTES) {
-        throw new Error(`message of ${bytes.length} bytes exceeds ${SIP_MAX_MESSAGE_BYTES}`);
-      }
       message = parseSipMessage(bytes);
     } catch (error) {
-      this.#reject(error, peer, bytes.length);
+      this.#refuse(bytes, error, peer);
       return;
     }
     try {
@@ -132,17 +140,20 @@ export class SipTransport {
     }
   }
 
-  #reject(error: unknown, peer: SipPeer, size: number): void {
-    this.#dropped++;
-    this.#logger.warn(
-      {
-        peer: peerKey(peer),
-        size,
-        code: isArgusError(error) ? error.code : undefined,
-        reason: error instanceof Error ? error.message : String(error),
-        dropped: this.#dropped,
-      },
-      'sip message dropped',
-    );
+  /** Answers a request that could not be parsed where one is owed, and reports the drop. */
+  #refuse(bytes: Uint8Array, error: unknown, peer: SipPeer): void {
+    const answer = answerUnparsable(bytes, error, peer);
+    if (answer !== undefined) this.send(peer, answer);
+    this.#drop(error, peer, bytes.length, answer?.status);
+  }
+
+  #drop(error: unknown, peer: SipPeer, size: number, status?: number): void {
+    this.#drops.record({
+      peer: peerKey(peer),
+      size,
+      code: isArgusError(error) ? error.code : undefined,
+      reason: error instanceof Error ? error.message : String(error),
+      ...(status === undefined ? {} : { status }),
+    });
   }
 }

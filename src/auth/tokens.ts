@@ -16,6 +16,8 @@ export interface LiveClaims {
   readonly deviceId: string;
   readonly channelId: string;
   readonly streamType: string;
+  /** How the device is asked to send RTP: over UDP or over TCP (RFC 4571). */
+  readonly transport: 'UDP' | 'TCP';
 }
 
 const issuer = 'argus';
@@ -38,9 +40,9 @@ export class TokenService {
   }
 
   async issueLive(claims: LiveClaims, ttlSeconds: number, now = new Date()): Promise<string> {
-    const { deviceId, channelId, streamType } = claims;
+    const { deviceId, channelId, streamType, transport } = claims;
     return this.#sign(
-      { typ: 'live', dev: deviceId, ch: channelId, st: streamType },
+      { typ: 'live', dev: deviceId, ch: channelId, st: streamType, tp: transport },
       claims.userId,
       ttlSeconds,
       now,
@@ -55,6 +57,7 @@ export class TokenService {
       deviceId: String(payload['dev']),
       channelId: String(payload['ch']),
       streamType: String(payload['st']),
+      transport: payload['tp'] === 'UDP' ? 'UDP' : 'TCP',
     };
   }
 

@@ -8,14 +8,19 @@ import { batchResult, describe } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
 import { gbDeviceId } from './devices.ts';
 
+/** How viewers receive the stream; the URL's scheme and path follow from it. */
+const liveProtocols = ['HTTP_FLV', 'HTTPS_FLV', 'WS_FLV', 'HTTP_HLS'] as const;
+type LiveProtocol = (typeof liveProtocols)[number];
+
 const liveBody = z.object({
   channels: z
     .array(
       z.object({
         device_id: gbDeviceId,
         channel_id: gbDeviceId,
-        live_protocol: z.enum(['HTTP_FLV']).default('HTTP_FLV'),
+        live_protocol: z.enum(liveProtocols).default('HTTP_FLV'),
         stream_type: z.enum(['PRIMARY_STREAM', 'SECONDARY_STREAM']).default('PRIMARY_STREAM'),
+        trans_protocol: z.enum(['UDP', 'TCP']).default('TCP'),
       }),
     )
     .min(1)
@@ -57,14 +62,21 @@ export function liveRoutes(deps: ApiDeps) {
 }
 
 /**
- * A signed HTTP-FLV URL for one channel of the enterprise, valid for `ttlSeconds`.
+ * A signed URL for one channel of the enterprise, to be opened within `ttlSeconds`. The token
+ * carries the transport the device is asked to stream with (RTP over UDP or TCP).
  * @throws ArgusError NOT_FOUND where the enterprise has no such channel; UNAVAILABLE where it
  * cannot be played now
  */
 async function liveUrl(
   deps: ApiDeps,
   userId: string,
-  item: { device_id: string; channel_id: string; stream_type: string },
+  item: {
+    device_id: string;
+    channel_id: string;
+    stream_type: string;
+    live_protocol: LiveProtocol;
+    trans_protocol: 'UDP' | 'TCP';
+  },
   ttlSeconds: number,
   now: Date,
 ): Promise<string> {
@@ -75,11 +87,25 @@ async function liveUrl(
   }
   const httpUrl = playableFrom(route, channelId);
   const token = await deps.tokens.issueLive(
-    { userId, deviceId, channelId, streamType: item.stream_type },
+    { userId, deviceId, channelId, streamType: item.stream_type, transport: item.trans_protocol },
     ttlSeconds,
     now,
   );
-  return `${httpUrl}/live/${deviceId}/${channelId}.flv?token=${encodeURIComponent(token)}`;
+  const query = `token=${encodeURIComponent(token)}`;
+  const path = `/live/${deviceId}/${channelId}`;
+  switch (item.live_protocol) {
+    case 'HTTP_FLV':
+      return `${httpUrl}${path}.flv?${query}`;
+    case 'WS_FLV':
+      return `${httpUrl.replace(/^http/, 'ws')}${path}.flv?${query}`;
+    case 'HTTP_HLS':
+      return `${httpUrl}${path}/index.m3u8?${query}`;
+    case 'HTTPS_FLV':
+      throw new ArgusError(
+        errorCodes.UNAVAILABLE,
+        `Cannot play channel ${channelId} over HTTPS: TLS is not configured on its media node`,
+      );
+  }
 }
 
 /**

@@ -261,7 +261,13 @@ describe('Access-Token', () => {
       start,
     );
     const live = await p.tokens.issueLive(
-      { userId, deviceId: cameraId, channelId: lens(1).channelId, streamType: 'PRIMARY_STREAM' },
+      {
+        userId,
+        deviceId: cameraId,
+        channelId: lens(1).channelId,
+        streamType: 'PRIMARY_STREAM',
+        transport: 'TCP',
+      },
       30,
       start,
     );
@@ -564,6 +570,32 @@ describe('GET /v1/{user_id}/channels', () => {
 describe('POST /v2/{user_id}/devices/channels/media/live-connections', () => {
   const tokenOf = (liveUrl: string) => new URL(liveUrl).searchParams.get('token') ?? '';
 
+  it('live-connections shapes the URL after live_protocol and signs trans_protocol', async () => {
+    const p = await platform();
+    await givenDevices(p);
+    const ask = (extra: Record<string, string>) =>
+      p.call('POST', liveConnections, {
+        body: { channels: [{ ...liveItem(cameraId, lens(1).channelId), ...extra }] },
+      });
+    const path = `/live/${cameraId}/${lens(1).channelId}`;
+
+    const ws = (await ask({ live_protocol: 'WS_FLV', trans_protocol: 'UDP' })).json.channels[0];
+    const wsUrl: string = ws.cloud_trans_connections.live_url;
+    assert.ok(wsUrl.startsWith(`${mediaHttpUrl.replace('http', 'ws')}${path}.flv?token=`), wsUrl);
+    assert.equal((await p.tokens.verifyLive(tokenOf(wsUrl), start)).transport, 'UDP');
+
+    const hls = (await ask({ live_protocol: 'HTTP_HLS' })).json.channels[0];
+    const hlsUrl: string = hls.cloud_trans_connections.live_url;
+    assert.ok(hlsUrl.startsWith(`${mediaHttpUrl}${path}/index.m3u8?token=`), hlsUrl);
+
+    const https = (await ask({ live_protocol: 'HTTPS_FLV' })).json.channels[0];
+    assert.notEqual(https.result.code, ivm.ok);
+    assert.match(https.result.msg, /TLS is not configured/);
+
+    const bad = await ask({ live_protocol: 'RTSP' });
+    assert.equal(bad.status, 400, bad.text);
+  });
+
   it('live-connections gives a media node URL with a token valid for 30 s', async () => {
     const p = await platform();
     await givenDevices(p);
@@ -588,6 +620,7 @@ describe('POST /v2/{user_id}/devices/channels/media/live-connections', () => {
       deviceId: cameraId,
       channelId: lens(1).channelId,
       streamType: 'PRIMARY_STREAM',
+      transport: 'TCP',
     });
     await assert.rejects(
       p.tokens.verifyLive(tokenOf(url), new Date(start.getTime() + 31_000)),
