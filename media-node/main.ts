@@ -49,7 +49,9 @@ const runner = new ProjectionRunner({
 const tokens = new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET));
 
 const transport = new SipTransport(logger);
-const sipPort = await transport.listen('0.0.0.0', config.ARGUS_SIP_PORT);
+const sipPort = await transport
+  .listen('0.0.0.0', config.ARGUS_SIP_PORT)
+  .catch((err: NodeJS.ErrnoException) => exitOnListenError(err, 'SIP', 'ARGUS_SIP_PORT'));
 const addresses = new LocalAddressBook(config.ARGUS_PUBLIC_HOST);
 const client = new SipClient({
   transport,
@@ -106,7 +108,12 @@ const sessions = new LiveSessions({
   lingerMs: config.ARGUS_LIVE_LINGER_S * 1000,
 });
 const http = createHttpFlvServer({ sessions, tokens, logger });
-await new Promise<void>((resolve) => http.listen(config.ARGUS_MEDIA_HTTP_PORT, '0.0.0.0', resolve));
+await new Promise<void>((resolve) => {
+  http.once('error', (err: NodeJS.ErrnoException) =>
+    exitOnListenError(err, 'media HTTP', 'ARGUS_MEDIA_HTTP_PORT'),
+  );
+  http.listen(config.ARGUS_MEDIA_HTTP_PORT, '0.0.0.0', resolve);
+});
 const httpPort = (http.address() as { port: number }).port;
 
 const publicHost = advertisedHost(config.ARGUS_PUBLIC_HOST);
@@ -130,6 +137,13 @@ void runner.run(stop.signal);
 
 logger.info({ nodeId, sipPort, httpPort, publicHost, restored }, 'media node listening');
 
+/** A port that cannot be bound ends the process with a line that says what to change. */
+function exitOnListenError(err: NodeJS.ErrnoException, what: string, variable: string): never {
+  const reason = err.code === 'EADDRINUSE' ? `in use (set ${variable})` : err.message;
+  logger.error({ code: err.code }, `Cannot listen on the ${what} port: ${reason}`);
+  process.exit(1);
+}
+
 async function shutdown(): Promise<void> {
   stop.abort();
   monitor.stop();
@@ -142,3 +156,5 @@ async function shutdown(): Promise<void> {
   process.exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown());
+// Started by `npm start`: stop with it, however it ended.
+process.on('disconnect', () => void shutdown());

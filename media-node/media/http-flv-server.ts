@@ -9,7 +9,7 @@ import type { TokenService } from '../../src/auth/tokens.ts';
 import { errorBody, httpMapping } from '../../src/api/http-errors.ts';
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import type { LiveSessions } from './live-sessions.ts';
+import type { LiveRequest, LiveSessions } from './live-sessions.ts';
 
 /** A viewer that falls this far behind is dropped rather than buffered without end. */
 const maxViewerBacklogBytes = 8 * 1024 * 1024;
@@ -59,8 +59,17 @@ async function route(
     );
   }
   const [, deviceId = '', channelId = ''] = match;
-  await authorise(options.tokens, url.searchParams.get('token'), deviceId, channelId);
-  await serveLive(options, request, response, deviceId, channelId);
+  const claims = await authorise(
+    options.tokens,
+    url.searchParams.get('token'),
+    deviceId,
+    channelId,
+  );
+  await serveLive(options, request, response, {
+    deviceId,
+    channelId,
+    transport: claims.transport,
+  });
 }
 
 async function authorise(
@@ -74,14 +83,14 @@ async function authorise(
   if (claims.deviceId !== deviceId || claims.channelId !== channelId) {
     throw new ArgusError(errorCodes.FORBIDDEN, 'Cannot play: the token is for another channel');
   }
+  return claims;
 }
 
 async function serveLive(
   options: HttpFlvServerOptions,
   request: IncomingMessage,
   response: ServerResponse,
-  deviceId: string,
-  channelId: string,
+  live: LiveRequest,
 ) {
   let closed = false;
   let detach = () => {};
@@ -91,7 +100,8 @@ async function serveLive(
   };
   request.socket.on('close', finish);
 
-  detach = await options.sessions.attach(deviceId, channelId, {
+  const { deviceId, channelId } = live;
+  detach = await options.sessions.attach(live, {
     write(chunk) {
       if (closed) return;
       if (response.writableLength > maxViewerBacklogBytes) {

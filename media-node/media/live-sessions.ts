@@ -25,10 +25,19 @@ export interface LiveSessionsOptions {
   readonly noMediaTimeoutMs?: number;
 }
 
+/** What a viewer asks for. The first viewer's transport is the one the session uses. */
+export interface LiveRequest {
+  readonly deviceId: string;
+  readonly channelId: string;
+  /** RTP from the device over UDP or TCP (RFC 4571); only UDP is received so far. */
+  readonly transport: 'UDP' | 'TCP';
+}
+
 interface Session {
   readonly key: string;
   readonly deviceId: string;
   readonly channelId: string;
+  readonly transport: 'UDP' | 'TCP';
   readonly hub: FlvStreamHub;
   ready: Promise<void>;
   rtp?: RtpPort;
@@ -60,11 +69,12 @@ export class LiveSessions {
    * @throws ArgusError UNAVAILABLE where the device cannot be reached or refuses, or no
    * RTP port is free
    */
-  async attach(deviceId: string, channelId: string, viewer: Viewer): Promise<() => void> {
+  async attach(request: LiveRequest, viewer: Viewer): Promise<() => void> {
+    const { deviceId, channelId } = request;
     const key = `${deviceId}/${channelId}`;
     let session = this.#sessions.get(key);
     if (session === undefined || session.stopping) {
-      session = this.#start(key, deviceId, channelId);
+      session = this.#start(key, request);
     }
     clearTimeout(session.linger);
     await session.ready;
@@ -104,12 +114,13 @@ export class LiveSessions {
     await Promise.all([...this.#sessions.values()].map((s) => this.#stop(s, 'shutdown', true)));
   }
 
-  #start(key: string, deviceId: string, channelId: string): Session {
+  #start(key: string, request: LiveRequest): Session {
     const hub = new FlvStreamHub();
     const session: Session = {
       key,
-      deviceId,
-      channelId,
+      deviceId: request.deviceId,
+      channelId: request.channelId,
+      transport: request.transport,
       hub,
       startedAt: Date.now(),
       stopping: false,
