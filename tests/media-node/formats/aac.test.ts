@@ -1,6 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
   AAC_SAMPLES_PER_FRAME,
@@ -241,6 +243,6 @@ test('parseAdts only throws ArgusError on arbitrary bytes, and its frames lie in
         assert.ok(isArgusError(error), String(error));
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });

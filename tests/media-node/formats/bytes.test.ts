@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
   BitReader,
@@ -34,7 +36,7 @@ test('findStartCode agrees with a byte-by-byte search (property)', () => {
     fc.property(material, fc.nat({ max: 210 }), (bytes, from) => {
       assert.equal(findStartCode(bytes, from), naiveFindStartCode(bytes, from));
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });
 

@@ -2,6 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { parseAdts } from '../../../media-node/formats/aac.ts';
 import { concatBytes } from '../../../media-node/formats/bytes.ts';
@@ -732,6 +734,6 @@ test('FlvMuxer push only throws ArgusError on arbitrary frames, and times never 
       assertMonotonic(readTags(tags));
       readTags(muxer.headerTags());
     }),
-    { numRuns: 2000 },
+    { numRuns: fuzzRuns(2000) },
   );
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { FlvH264Muxer, flvHeader, flvMetadata, flvTag } from '../../../media-node/formats/flv.ts';
 import {
@@ -224,6 +226,6 @@ test('FlvH264Muxer push never throws on arbitrary H.264 units (fuzz)', () => {
         });
       });
     }),
-    { numRuns: 2000 },
+    { numRuns: fuzzRuns(2000) },
   );
 });

@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { initSegment, mediaSegment } from '../../../media-node/formats/fmp4.ts';
 import type {
@@ -373,7 +375,7 @@ test('mediaSegment samples read back from trun and mdat as written (property)', 
       const plain = written.map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s })) }));
       assert.deepEqual(read, plain);
     }),
-    { numRuns: 300 },
+    { numRuns: fuzzRuns(300) },
   );
 });
 

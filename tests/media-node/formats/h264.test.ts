@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
   avcCodecString,
@@ -206,7 +208,7 @@ test('parseSps on arbitrary bytes returns a size or throws CODEC_MALFORMED (fuzz
         assert.ok(isMalformed(error), String(error));
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });
 

@@ -2,6 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
   buildHevcDecoderConfigurationRecord,
@@ -310,6 +312,6 @@ test('parseHevcSps only throws ArgusError CODEC_MALFORMED on arbitrary bytes (fu
         assert.ok(isMalformed(error), String(error));
       }
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { LivePlaylist } from '../../../media-node/formats/hls-playlist.ts';
 
@@ -212,6 +214,6 @@ test('LivePlaylist lists the last windowSize segments in order (property)', () =
         assert.equal(lines.includes(`#EXT-X-DISCONTINUITY-SEQUENCE:${dropped}`), dropped > 0);
       },
     ),
-    { numRuns: 500 },
+    { numRuns: fuzzRuns(500) },
   );
 });

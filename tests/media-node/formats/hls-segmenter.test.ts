@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { Segmenter } from '../../../media-node/formats/hls-segmenter.ts';
 import type { HlsSegment, SegmenterOutput } from '../../../media-node/formats/hls-segmenter.ts';
@@ -349,7 +351,7 @@ test('Segmenter segments tile the timeline on arbitrary units and times (fuzz)',
         assert.ok(segments.every((s) => s.samples.every((sample) => sample.duration > 0)));
       },
     ),
-    { numRuns: 500 },
+    { numRuns: fuzzRuns(500) },
   );
 });
 

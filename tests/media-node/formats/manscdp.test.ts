@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import iconv from 'iconv-lite';
 
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
@@ -205,7 +207,7 @@ describe('parseManscdp', () => {
         }
         return true;
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { PsDemuxer } from '../../../media-node/formats/ps-demuxer.ts';
 import type { ElementaryFrame } from '../../../media-node/formats/ps-demuxer.ts';
 import { muxPsVideoFrame } from '../../../media-node/formats/ps-muxer.ts';
@@ -46,7 +48,7 @@ for (const fixture of FIXTURES) {
           assert.deepEqual(split.frames, whole.frames);
           assert.deepEqual(split.demuxer.stats, whole.demuxer.stats);
         }),
-        { numRuns: bytes.length > 10000 ? 60 : 300 },
+        { numRuns: fuzzRuns(bytes.length > 10000 ? 60 : 300) },
       );
     },
   );
@@ -66,7 +68,7 @@ test('PsDemuxer push never throws and always returns on arbitrary bytes (fuzz)',
       const frames = demuxChunks(chunks);
       assert.ok(frames.every((f) => f.data.length <= ACCESS_UNIT_MAX_BYTES));
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });
 
@@ -97,7 +99,7 @@ test('PsDemuxer push never throws on start-code-rich garbage (fuzz)', () => {
     fc.property(fc.array(chunk, { maxLength: 20 }), (chunks) => {
       demuxChunks(chunks);
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });
 
@@ -120,7 +122,7 @@ test(
           demuxChunks(splitAt(bytes, cuts).map((piece) => ({ bytes: piece, afterLoss: false })));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   },
 );
@@ -168,6 +170,6 @@ test('PsDemuxer emits only intact frames, in order, whatever the network loses, 
         lastPts = frame.pts;
       }
     }),
-    { numRuns: 200 },
+    { numRuns: fuzzRuns(200) },
   );
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { frameRfc4571, isRtcp, Rfc4571Framer } from '../../../media-node/formats/rfc4571.ts';
 import { buildRtpPacket } from '../../../media-node/formats/rtp.ts';
@@ -313,7 +315,7 @@ test('Rfc4571Framer output does not depend on where reads split a valid stream (
       assert.deepEqual(split.packets, whole.packets);
       assert.deepEqual(split.framer.stats, whole.framer.stats);
     }),
-    { numRuns: 500 },
+    { numRuns: fuzzRuns(500) },
   );
 });
 
@@ -341,7 +343,7 @@ test('Rfc4571Framer loses no packet to garbage between locked frames (property)'
 
       assert.deepEqual(out, packets);
     }),
-    { numRuns: 300 },
+    { numRuns: fuzzRuns(300) },
   );
 });
 
@@ -375,6 +377,6 @@ test('Rfc4571Framer never throws on random bytes and holds one frame at most (fu
         assert.ok(packets.every((p) => p.length >= 12 && p.length <= RTP_MAX_PACKET_BYTES));
       }
     }),
-    { numRuns: 400 },
+    { numRuns: fuzzRuns(400) },
   );
 });

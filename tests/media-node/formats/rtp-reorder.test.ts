@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { RtpReorderBuffer } from '../../../media-node/formats/rtp-reorder.ts';
 import type { OrderedPacket } from '../../../media-node/formats/rtp-reorder.ts';
 import type { RtpPacket } from '../../../media-node/formats/rtp.ts';
@@ -142,7 +144,7 @@ test('RtpReorderBuffer never emits a duplicate and always emits in order (proper
       assert.equal(new Set(emitted).size, emitted.length);
       emitted.forEach((offset, i) => assert.ok(i === 0 || offset > (emitted[i - 1] ?? 0)));
     }),
-    { numRuns: 500 },
+    { numRuns: fuzzRuns(500) },
   );
 });
 
@@ -169,6 +171,6 @@ test('RtpReorderBuffer loses nothing when packets are displaced by less than dep
       );
       assert.equal(buffer.lost, 0);
     }),
-    { numRuns: 300 },
+    { numRuns: fuzzRuns(300) },
   );
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+
+import { fuzzRuns } from '../../support/fuzz.ts';
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { buildRtpPacket, packetizeRtp, parseRtpPacket } from '../../../media-node/formats/rtp.ts';
 import type { RtpPacket } from '../../../media-node/formats/rtp.ts';
@@ -233,6 +235,6 @@ test('parseRtpPacket on arbitrary bytes returns a packet within bounds or throws
         assert.ok(isMalformed(error), String(error));
       }
     }),
-    { numRuns: 5000 },
+    { numRuns: fuzzRuns(5000) },
   );
 });

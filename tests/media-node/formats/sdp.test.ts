@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
+import { fuzzRuns } from '../../support/fuzz.ts';
+
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { buildSdp, formatGbSsrc, parseGbSsrc, parseSdp } from '../../../media-node/formats/sdp.ts';
 import type { GbSdp } from '../../../media-node/formats/sdp.ts';
@@ -193,7 +195,7 @@ describe('parseSdp and buildSdp', () => {
         }
         return true;
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 });

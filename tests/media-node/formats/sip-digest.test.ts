@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
+import { fuzzRuns } from '../../support/fuzz.ts';
+
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import {
   buildChallenge,
@@ -160,7 +162,7 @@ describe('sip-digest', () => {
         }
         return true;
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });

@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
+import { fuzzRuns } from '../../support/fuzz.ts';
+
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { SIP_MAX_HEADERS, SIP_MAX_MESSAGE_BYTES } from '../../../media-node/formats/limits.ts';
 import {
@@ -315,7 +317,7 @@ describe('parseSipMessage limits and errors', () => {
         }
         return true;
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 
@@ -336,7 +338,7 @@ describe('parseSipMessage limits and errors', () => {
         }
         return true;
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 
@@ -369,7 +371,7 @@ describe('parseSipMessage limits and errors', () => {
         }
         return true;
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 });

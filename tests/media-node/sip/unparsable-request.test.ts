@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
+import { fuzzRuns } from '../../support/fuzz.ts';
+
 import { ArgusError, errorCodes } from '../../../src/errors.ts';
 import { parseSipMessage, serializeSipMessage } from '../../../media-node/formats/sip-message.ts';
 import { answerUnparsable } from '../../../media-node/sip/unparsable-request.ts';
@@ -141,7 +143,7 @@ describe('answerUnparsable', () => {
         assert.ok([400, 505].includes(answer.status));
         serializeSipMessage(answer);
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });
