@@ -1,7 +1,7 @@
 /**
- * The media node process: SIP (UDP+TCP) for GB/T 28181 devices, RTP ports for their video,
- * HTTP-FLV for viewers. Its facts go to the event store; its projection runner keeps the
- * read models the API queries.
+ * The media node process: SIP (UDP+TCP) for GB/T 28181 devices, RTP over UDP or TCP for
+ * their video, HTTP-FLV, WS-FLV and HLS for viewers. Its facts go to the event store; its
+ * projection runner keeps the read models the API queries.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { GbServer } from './gb/gb-server.ts';
 import { KeepaliveMonitor } from './gb/keepalive-monitor.ts';
 import { Registrar } from './gb/registrar.ts';
 import { restoreRegistrations } from './gb/restore-registrations.ts';
-import { createHttpFlvServer } from './media/http-flv-server.ts';
+import { createMediaHttpServer } from './media/media-http-server.ts';
 import { LiveSessions } from './media/live-sessions.ts';
 import { RtpPortPool } from './media/rtp-port-pool.ts';
 import { LocalAddressBook } from './sip/local-address.ts';
@@ -106,8 +106,9 @@ const sessions = new LiveSessions({
   commands,
   logger,
   lingerMs: config.ARGUS_LIVE_LINGER_S * 1000,
+  tcpMode: config.ARGUS_RTP_TCP_MODE,
 });
-const http = createHttpFlvServer({ sessions, tokens, logger });
+const http = createMediaHttpServer({ sessions, tokens, logger });
 await new Promise<void>((resolve) => {
   http.once('error', (err: NodeJS.ErrnoException) =>
     exitOnListenError(err, 'media HTTP', 'ARGUS_MEDIA_HTTP_PORT'),

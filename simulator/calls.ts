@@ -1,14 +1,18 @@
 /**
  * Live video calls of the simulated camera (GB/T 28181-2016 §9.2): INVITE with the
  * platform's SDP offer → 100 Trying → 200 OK with the device's SDP (same `y=` SSRC), resent
- * until ACK (RFC 3261 §13.3.1.4); ACK starts the clip over RTP/UDP; BYE stops it. One call
- * per Call-ID, any number at once.
+ * until ACK (RFC 3261 §13.3.1.4); ACK starts the clip over RTP, on UDP or on TCP (§F, RFC
+ * 4571) as offered; BYE stops it. One call per Call-ID, any number at once.
  */
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isArgusError } from '../src/errors.ts';
-import { buildSdp, formatGbSsrc, parseGbSsrc, parseSdp } from '../media-node/formats/sdp.ts';
+import {
+  buildSdp,
+  formatGbSsrc,
+  isTcpRtpProtocol,
+  parseGbSsrc,
+  parseSdp,
+} from '../media-node/formats/sdp.ts';
 import type { GbSdp, SdpMedia } from '../media-node/formats/sdp.ts';
 import { parseSipUri } from '../media-node/formats/sip-message.ts';
 import type { SipRequest, SipResponse } from '../media-node/formats/sip-message.ts';
@@ -17,6 +21,7 @@ import type { StreamTarget } from './clip-streamer.ts';
 import type { Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
 import type { ClipFrame } from './media/clip.ts';
+import { openMediaLeg, type MediaLeg, type MediaRole } from './media-leg.ts';
 import { T1, T2 } from './sip-transactions.ts';
 import { newTag } from './user-agent.ts';
 import type { UserAgent } from './user-agent.ts';
@@ -24,11 +29,22 @@ import type { UserAgent } from './user-agent.ts';
 /** `f=` of the answer: H.264 (2), CIF-class (2), 25 fps, CBR (1), 256 kbit/s; no audio. */
 const MEDIA_FORMAT = 'v/2/2/25/1/256a///';
 
+interface Offer {
+  channelId: string;
+  target: StreamTarget;
+  role: MediaRole;
+  /** The offer's m= transport and `a=setup`, as written, for the `invite` event. */
+  protocol: string;
+  setup: string | undefined;
+}
+
 interface Call {
   callId: string;
   channelId: string;
   target: StreamTarget;
-  socket: Socket;
+  role: MediaRole;
+  leg: MediaLeg;
+  ended: boolean;
   ok: SipResponse;
   acked: boolean;
   timers: unknown[];
@@ -63,7 +79,7 @@ export class Calls {
       this.ua.reply(req, 488, 'Not Acceptable Here');
       return;
     }
-    let offer: { channelId: string; target: StreamTarget };
+    let offer: Offer;
     try {
       offer = this.#readOffer(req);
     } catch (error) {
@@ -72,7 +88,7 @@ export class Calls {
       return;
     }
     this.ua.reply(req, 100, 'Trying');
-    await this.#answer(req, callId, offer.channelId, offer.target);
+    await this.#answer(req, callId, offer);
   }
 
   onAck(req: SipRequest): void {
@@ -81,8 +97,20 @@ export class Calls {
     call.acked = true;
     this.#clearTimers(call);
     this.emit({ event: 'ack', callId: call.callId, channelId: call.channelId });
+    void this.#stream(call);
+  }
 
-    call.streamer = new ClipStreamer(this.frames(), call.socket, call.target, this.clock);
+  /** Starts the clip once media can flow (on TCP, once connected). */
+  async #stream(call: Call): Promise<void> {
+    let send;
+    try {
+      send = await call.leg.open(() => this.#mediaClosed(call));
+    } catch (error) {
+      this.emit({ event: 'media_closed', callId: call.callId, error: String(error) });
+      return;
+    }
+    if (call.ended) return;
+    call.streamer = new ClipStreamer(this.frames(), send, call.target, this.clock);
     call.streamer.start();
     const { address, port, ssrc } = call.target;
     this.emit({
@@ -92,7 +120,15 @@ export class Calls {
       ssrc,
       address,
       port,
+      transport: call.role,
     });
+  }
+
+  /** The platform closed the TCP media connection: nothing more can be sent. */
+  #mediaClosed(call: Call): void {
+    if (call.ended) return;
+    call.streamer?.stop();
+    this.emit({ event: 'media_closed', callId: call.callId, channelId: call.channelId });
   }
 
   onBye(req: SipRequest): void {
@@ -112,10 +148,11 @@ export class Calls {
   }
 
   #end(call: Call): void {
+    call.ended = true;
     this.#clearTimers(call);
     this.#calls.delete(call.callId);
     const stats = call.streamer?.stop();
-    call.socket.close();
+    call.leg.close();
     if (stats !== undefined) {
       this.emit({
         event: 'stream_stopped',
@@ -130,8 +167,8 @@ export class Calls {
     for (const timer of call.timers.splice(0)) this.clock.clearTimeout(timer);
   }
 
-  /** The channel asked for and where to send its video. */
-  #readOffer(req: SipRequest): { channelId: string; target: StreamTarget } {
+  /** The channel asked for, where to send its video and over what. */
+  #readOffer(req: SipRequest): Offer {
     const channelId = this.#channelOf(req);
     let sdp: GbSdp;
     try {
@@ -142,13 +179,14 @@ export class Calls {
     }
     const media = sdp.media.find((m) => m.type === 'video');
     const payloadType = media === undefined ? undefined : psPayloadType(media);
-    if (media === undefined || payloadType === undefined || media.protocol !== 'RTP/AVP') {
-      // Only PS over RTP/UDP is simulated; TCP/RTP/AVP offers are refused here.
+    const role = media === undefined ? undefined : roleFor(media);
+    if (media === undefined || payloadType === undefined || role === undefined) {
       throw new Rejection(488, 'Not Acceptable Here');
     }
     const ssrc = readSsrc(sdp.ssrc);
     const address = media.address ?? sdp.connection;
-    return { channelId, target: { address, port: media.port, ssrc, payloadType } };
+    const target = { address, port: media.port, ssrc, payloadType };
+    return { channelId, role, target, protocol: media.protocol, setup: media.setup };
   }
 
   /** The Request-URI user names the channel; the device ID itself means the first channel. */
@@ -164,23 +202,27 @@ export class Calls {
     throw new Rejection(404, 'Not Found');
   }
 
-  async #answer(
-    req: SipRequest,
-    callId: string,
-    channelId: string,
-    target: StreamTarget,
-  ): Promise<void> {
-    const socket = await openMediaSocket(target.address);
-    const body = new TextEncoder().encode(
-      this.#answerSdp(channelId, target, socket.address().port),
-    );
+  async #answer(req: SipRequest, callId: string, offer: Offer): Promise<void> {
+    const { channelId, target, role } = offer;
+    const leg = await openMediaLeg(role, target);
+    const body = new TextEncoder().encode(this.#answerSdp(channelId, target, leg));
     const ok = this.ua.reply(req, 200, 'OK', {
       toTag: newTag(),
       headers: [['Contact', this.ua.contact]],
       body,
       contentType: 'application/sdp',
     });
-    const call: Call = { callId, channelId, target, socket, ok, acked: false, timers: [] };
+    const call: Call = {
+      callId,
+      channelId,
+      target,
+      role,
+      leg,
+      ended: false,
+      ok,
+      acked: false,
+      timers: [],
+    };
     this.#calls.set(callId, call);
     this.emit({
       event: 'invite',
@@ -189,6 +231,8 @@ export class Calls {
       ssrc: target.ssrc,
       address: target.address,
       port: target.port,
+      protocol: offer.protocol,
+      ...(offer.setup !== undefined && { setup: offer.setup }),
     });
     if (!this.ua.transport.reliable) this.#resendOk(call, T1);
     call.timers.push(this.clock.setTimeout(() => this.#end(call), 64 * T1));
@@ -202,7 +246,7 @@ export class Calls {
     call.timers.push(timer);
   }
 
-  #answerSdp(channelId: string, target: StreamTarget, port: number): string {
+  #answerSdp(channelId: string, target: StreamTarget, leg: MediaLeg): string {
     const address = this.ua.transport.localAddress;
     return buildSdp({
       origin: { username: channelId, address },
@@ -212,8 +256,7 @@ export class Calls {
       media: [
         {
           type: 'video',
-          port,
-          protocol: 'RTP/AVP',
+          ...leg.answer,
           payloads: [{ pt: target.payloadType, encoding: 'PS', clock: 90000 }],
           direction: 'sendonly',
         },
@@ -231,6 +274,16 @@ function psPayloadType(media: SdpMedia): number | undefined {
   return media.payloads.some((p) => p.pt === 96 && p.encoding === '') ? 96 : undefined;
 }
 
+/**
+ * The simulator's side of the offered transport: UDP for RTP/AVP; on TCP the opposite of the
+ * offer's `a=setup`, which is `active` where absent (RFC 4145 §4). Undefined for others.
+ */
+function roleFor(media: SdpMedia): MediaRole | undefined {
+  if (media.protocol.toUpperCase() === 'RTP/AVP') return 'udp';
+  if (!isTcpRtpProtocol(media.protocol)) return undefined;
+  return media.setup === 'passive' ? 'tcp-active' : 'tcp-passive';
+}
+
 /** The offer's `y=`; without one, a live SSRC of our own (first digit 0). */
 function readSsrc(y: string | undefined): number {
   if (y === undefined || y === '') return randomInt(1, 1_000_000_000);
@@ -239,18 +292,4 @@ function readSsrc(y: string | undefined): number {
   } catch {
     throw new Rejection(400, 'Bad Request');
   }
-}
-
-async function openMediaSocket(address: string): Promise<Socket> {
-  const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  // A send error (unreachable port) must not end the simulator.
-  socket.on('error', () => {});
-  return socket;
 }

@@ -1,12 +1,13 @@
 /**
  * Plays the test clip in a loop at real-time pace as a camera does (GB/T 28181-2016 §C):
- * each frame becomes one PS pack, split into RTP packets sent over UDP. Timestamps are 90 kHz
- * and keep increasing across loops; sequence numbers run on modulo 2^16.
+ * each frame becomes one PS pack, after one pack per audio unit due before it
+ * (clip-packs.ts); each pack is split into RTP packets handed to `send` (a UDP socket, or a
+ * TCP connection framing them per RFC 4571). Timestamps are 90 kHz and keep increasing across
+ * loops; sequence numbers run on modulo 2^16.
  */
 import { randomInt } from 'node:crypto';
-import type { Socket } from 'node:dgram';
-import { muxPsVideoFrame } from '../media-node/formats/ps-muxer.ts';
 import { buildRtpPacket, packetizeRtp } from '../media-node/formats/rtp.ts';
+import { clipFramePacks } from './clip-packs.ts';
 import type { ClipFrame } from './media/clip.ts';
 import type { Clock } from './clock.ts';
 
@@ -40,7 +41,7 @@ export class ClipStreamer {
 
   constructor(
     private readonly frames: ClipFrame[],
-    private readonly socket: Socket,
+    private readonly send: (packet: Uint8Array) => void,
     private readonly target: StreamTarget,
     private readonly clock: Clock,
   ) {
@@ -78,7 +79,11 @@ export class ClipStreamer {
     const frame = this.frames[index % this.frames.length];
     if (frame === undefined) return;
     const pts = this.#firstTimestamp + index * TICKS_PER_FRAME;
-    const pack = muxPsVideoFrame(frame.data, { pts, keyframe: frame.keyframe });
+    for (const timed of clipFramePacks(frame, pts)) this.#sendPack(timed.pack, timed.pts);
+    this.#stats.frames++;
+  }
+
+  #sendPack(pack: Uint8Array, pts: number): void {
     const packets = packetizeRtp(pack, {
       payloadType: this.target.payloadType,
       ssrc: this.target.ssrc,
@@ -87,11 +92,10 @@ export class ClipStreamer {
     });
     for (const packet of packets) {
       const bytes = buildRtpPacket(packet);
-      this.socket.send(bytes, this.target.port, this.target.address);
+      this.send(bytes);
       this.#stats.bytes += bytes.length;
     }
     this.#sequence = (this.#sequence + packets.length) & 0xffff;
     this.#stats.packets += packets.length;
-    this.#stats.frames++;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isGbId } from '../media-node/formats/gb-id.ts';
+import type { ClipAudioCodec } from './media/clip-audio.ts';
 
 export interface SimulatorConfig {
   server: { host: string; port: number };
@@ -19,6 +20,8 @@ export interface SimulatorConfig {
   expires: number;
   channels: number;
   localPort: number;
+  /** The sound sent with the clip: AAC (default), G.711 A-law, or none. */
+  audio: ClipAudioCodec;
   /** Address written in Via, Contact and SDP; found from the route to the server by default. */
   localIp?: string;
 }
@@ -35,12 +38,14 @@ const OPTIONS = {
   channels: { type: 'string' },
   'local-port': { type: 'string' },
   'local-ip': { type: 'string' },
+  audio: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
 export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id ID --password SECRET
   [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
   [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
+  [--audio aac|g711a|none]
 Each flag may also come from ARGUS_SIM_<FLAG> (e.g. ARGUS_SIM_DEVICE_ID).`;
 
 /** A configuration error: the CLI prints the message and the usage, and exits with status 64. */
@@ -75,6 +80,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorCon
     expires: parseNumber(get('expires') ?? '3600', 'expires', 1, 86400),
     channels: Math.trunc(parseNumber(get('channels') ?? '1', 'channels', 1, 999)),
     localPort: Math.trunc(parseNumber(get('local-port') ?? '0', 'local-port', 0, 65535)),
+    audio: parseAudio(get('audio') ?? 'aac'),
   };
   const localIp = get('local-ip');
   if (localIp !== undefined) config.localIp = localIp;
@@ -100,6 +106,14 @@ function parseTransport(value: string): 'udp' | 'tcp' {
   const lower = value.toLowerCase();
   if (lower !== 'udp' && lower !== 'tcp') {
     throw new ConfigError(`Cannot start: --transport is not udp or tcp: ${value}`);
+  }
+  return lower;
+}
+
+function parseAudio(value: string): ClipAudioCodec {
+  const lower = value.toLowerCase();
+  if (lower !== 'aac' && lower !== 'g711a' && lower !== 'none') {
+    throw new ConfigError(`Cannot start: --audio is not aac, g711a or none: ${value}`);
   }
   return lower;
 }

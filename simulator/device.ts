@@ -20,6 +20,7 @@ import type { Clock } from './clock.ts';
 import type { SimulatorConfig } from './config.ts';
 import type { EmitEvent } from './events.ts';
 import { readClipFrames } from './media/clip.ts';
+import { withClipAudio, type ClipAudioCodec } from './media/clip-audio.ts';
 import type { ClipFrame } from './media/clip.ts';
 import { Registration, RegistrationRefused } from './registration.ts';
 import type { SipTransport } from './sip-transport.ts';
@@ -82,7 +83,7 @@ export class Device {
     this.#ua = new UserAgent(options.config, options.transport, this.#clock);
     this.#registration = new Registration(this.#ua, this.#clock, this.#emit, options.onFatal);
     this.#channelIds = channelIdsOf(options.config.deviceId, options.config.channels);
-    const frames = options.frames ?? cachedClip();
+    const frames = options.frames ?? cachedClip(options.config.audio);
     this.#calls = new Calls(this.#ua, this.#clock, this.#emit, frames, this.#channelIds);
   }
 
@@ -278,8 +279,8 @@ export class Device {
   }
 }
 
-/** Reads the committed clip once, on the first call. */
-function cachedClip(): () => ClipFrame[] {
+/** Reads the committed clip and its sound once, on the first call. */
+function cachedClip(audio: ClipAudioCodec): () => ClipFrame[] {
   let frames: ClipFrame[] | undefined;
-  return () => (frames ??= readClipFrames());
+  return () => (frames ??= withClipAudio(readClipFrames(), audio));
 }

@@ -15,6 +15,8 @@ export type SimulatorEventName =
   | 'bye'
   | 'stream_started'
   | 'stream_stopped'
+  /** The TCP media connection could not be opened, or the platform closed it. */
+  | 'media_closed'
   | 'disconnected';
 
 export interface SimulatorEvent {

@@ -26,6 +26,7 @@ const schema = z.object({
     .string()
     .regex(/^\d+-\d+$/, 'must be a range such as 30000-30499')
     .default('30000-30499'),
+  ARGUS_RTP_TCP_MODE: z.enum(['passive', 'active']).default('passive'),
   ARGUS_MEDIA_HTTP_PORT: port.default(8081),
   ARGUS_MEDIA_NODE_ID: z.string().min(1).default('media-1'),
   ARGUS_USER_ID: z

@@ -91,8 +91,20 @@ export class LivePlaylist {
     this.ended = true;
   }
 
-  /** The playlist text, lines ending in LF. */
-  render(): string {
+  /**
+   * The playlist text, lines ending in LF. A `query` (without `?`) is appended to every
+   * segment and map URI, so that players follow them with the same access token. Throws
+   * ArgusError VALIDATION where it holds a quote, a line break, `?` or `#`.
+   */
+  render(query = ''): string {
+    if (/["\r\n?#]/.test(query)) {
+      throw new ArgusError(
+        errorCodes.VALIDATION,
+        'Cannot write HLS playlist: query holds a quote, a line break, ? or #',
+      );
+    }
+    const withQuery = (uri: string) =>
+      query === '' ? uri : `${uri}${uri.includes('?') ? '&' : '?'}${query}`;
     const lines = [
       '#EXTM3U',
       '#EXT-X-VERSION:7',
@@ -106,9 +118,11 @@ export class LivePlaylist {
     let mapped: string | undefined;
     for (const segment of this.window) {
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-      if (segment.initUri !== mapped) lines.push(`#EXT-X-MAP:URI="${segment.initUri}"`);
+      if (segment.initUri !== mapped) {
+        lines.push(`#EXT-X-MAP:URI="${withQuery(segment.initUri)}"`);
+      }
       mapped = segment.initUri;
-      lines.push(`#EXTINF:${segment.durationS.toFixed(3)},`, segment.uri);
+      lines.push(`#EXTINF:${segment.durationS.toFixed(3)},`, withQuery(segment.uri));
     }
     if (this.ended) lines.push('#EXT-X-ENDLIST');
     return `${lines.join('\n')}\n`;

@@ -1,16 +1,13 @@
-import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
+import { ArgusError, errorCodes } from '../../src/errors.ts';
+import { delta33 } from './flv-clock.ts';
 import { initSegment, mediaSegment } from './fmp4.ts';
-import type { Fmp4Sample } from './fmp4.ts';
-import {
-  buildAvcDecoderConfigurationRecord,
-  H264_NAL,
-  nalType,
-  parseSps,
-  splitAnnexB,
-  toAvcc,
-} from './h264.ts';
-import { HLS_SEGMENT_MAX_BYTES } from './limits.ts';
-import type { ElementaryFrame } from './ps-demuxer.ts';
+import type { Fmp4Fragment, Fmp4Sample, TrackInfo } from './fmp4.ts';
+import { splitAnnexB, toAvcc } from './h264.ts';
+import { HlsAudioTrack } from './hls-audio.ts';
+import type { HlsAudioStats } from './hls-audio.ts';
+import { HLS_HELD_AUDIO_MAX_FRAMES, HLS_SEGMENT_MAX_BYTES } from './limits.ts';
+import type { ElementaryFrame, VideoCodec } from './ps-demuxer.ts';
+import { VideoConfig } from './video-config.ts';
 
 /** Options of a Segmenter. */
 export interface SegmenterOptions {
@@ -33,7 +30,8 @@ export interface HlsSegment {
 
 /**
  * What one frame produced. Where both are present, `segment` is the last one of the previous
- * init segment and `init` applies to the segments returned after it.
+ * init segment and `init` applies to the segments returned after it. An `init` alone while no
+ * segment followed the previous one replaces it (a track was learnt in the first segment).
  */
 export interface SegmenterOutput {
   init?: Uint8Array;
@@ -41,23 +39,24 @@ export interface SegmenterOutput {
 }
 
 /** Counters a media node reports per interval. */
-export interface SegmenterStats {
-  /** Frames dropped while waiting for a keyframe with known SPS and PPS. */
+export interface SegmenterStats extends HlsAudioStats {
+  /** Frames dropped while waiting for a keyframe with known parameter sets. */
   skippedFrames: number;
-  /** SPS/PPS updates ignored because the SPS could not be parsed. */
+  /** Parameter set updates ignored because the SPS or the record could not be built. */
   rejectedParameterSets: number;
   /** Segments cut without a keyframe because they reached maxSegmentBytes. */
   forcedCuts: number;
+  /** Audio PES of a codec fMP4 segments do not carry here (G.711). */
+  ignoredAudioFrames: number;
 }
 
 const TIMESCALE = 90000;
-const TRACK_ID = 1;
-const TIMESTAMP_MODULUS = 2 ** 33;
+const VIDEO_TRACK_ID = 1;
+const AUDIO_TRACK_ID = 2;
 /** A DTS step beyond this (or not forward) is a device clock jump, not elapsed time. */
 const MAX_FRAME_STEP = 10 * TIMESCALE;
 const DEFAULT_FRAME_STEP = TIMESCALE / 25;
 const MAX_COMPOSITION_OFFSET = 0x7fffffff;
-const IN_CONFIG_OR_AUD: ReadonlySet<number> = new Set([H264_NAL.sps, H264_NAL.pps, H264_NAL.aud]);
 
 interface PendingSample {
   data: Uint8Array;
@@ -72,26 +71,35 @@ interface OpenSegment {
   samples: PendingSample[];
   bytes: number;
   discontinuity: boolean;
+  /** It opened with a new init segment, which may still be rebuilt until it is returned. */
+  opensInit: boolean;
 }
 
 /**
- * Cuts H.264 frames (Annex B access units with 90 kHz PTS/DTS, as PsDemuxer emits them) into
- * HLS fMP4 segments (RFC 8216 §3.3): each starts at a keyframe and is cut at the first
- * keyframe at least `targetDurationS` after its start. The init segment is built from the
- * SPS and PPS seen (ISO/IEC 14496-15 §5.3.3) and sent again, with a discontinuity, when they
- * change. Samples are AVCC without SPS, PPS and AUD units.
+ * Cuts H.264 or H.265 frames (Annex B access units with 90 kHz PTS/DTS, as PsDemuxer emits
+ * them) and AAC audio into HLS fMP4 segments (RFC 8216 §3.3): each starts at a keyframe and
+ * is cut at the first keyframe at least `targetDurationS` after its start. The init segment
+ * holds the video track (avcC, ISO/IEC 14496-15 §5.3.3, or hvcC for `hvc1`, §8.3.3) and,
+ * once ADTS was seen, an AAC track; it is sent again, with a discontinuity, when the
+ * parameter sets, the video codec or the AudioSpecificConfig change. Video samples are
+ * length-prefixed NAL units without parameter sets and AUDs; each segment carries the audio
+ * frames received while it was open as a second fragment (hls-audio.ts). G.711 is ignored.
  *
  * Decode times count from the first frame's DTS, survive the 33-bit wrap and never go
  * backwards: a step that is not forward or longer than 10 s is taken as the previous frame
- * duration. Composition offsets (PTS - DTS) carry B-frame reordering. Frames before the
- * first keyframe with SPS and PPS are dropped and counted; audio frames are ignored. Memory
- * is bounded by maxSegmentBytes plus one frame.
+ * duration. Audio times follow the video timeline from the latest video frame. Composition
+ * offsets (PTS - DTS) carry B-frame reordering. Frames before the first keyframe with
+ * parameter sets are dropped and counted. Memory is bounded by maxSegmentBytes plus one
+ * frame, and the audio limits of limits.ts.
  */
 export class Segmenter {
-  readonly stats: SegmenterStats = { skippedFrames: 0, rejectedParameterSets: 0, forcedCuts: 0 };
+  readonly stats: SegmenterStats;
   private readonly targetTicks: number;
   private readonly maxSegmentBytes: number;
-  private readonly config = new H264Config();
+  private readonly audio = new HlsAudioTrack(AUDIO_TRACK_ID);
+  private video = new VideoConfig('h264');
+  private rejectedBefore = 0;
+  private heldAudio: ElementaryFrame[] = [];
   private nextSequence: number;
   private segment: OpenSegment | undefined;
   private initPending = false;
@@ -114,48 +122,14 @@ export class Segmenter {
     if (!Number.isSafeInteger(this.maxSegmentBytes) || this.maxSegmentBytes < 1) {
       throw optionError(`max segment bytes is not a whole number ≥ 1: ${this.maxSegmentBytes}`);
     }
+    const counters = { skippedFrames: 0, rejectedParameterSets: 0, forcedCuts: 0 };
+    this.stats = Object.assign(this.audio.stats, { ...counters, ignoredAudioFrames: 0 });
   }
 
-  /**
-   * Takes the next frame in decode order. Device input does not make it throw; it throws
-   * ArgusError CODEC_UNSUPPORTED for H.265 video (the fMP4 writer takes an hvcC record, but
-   * this segmenter only builds avcC records).
-   */
+  /** Takes the next frame in decode order. Device input does not make it throw. */
   push(frame: ElementaryFrame): SegmenterOutput {
-    if (frame.kind !== 'video') return {};
-    if (frame.codec !== 'h264') {
-      throw new ArgusError(
-        errorCodes.CODEC_UNSUPPORTED,
-        `Cannot segment HLS: video codec is not H.264: ${frame.codec}`,
-      );
-    }
-    const nals = splitAnnexB(frame.data);
-    const changed = this.config.update(nals, this.stats);
-    this.initPending ||= changed;
-    const units = nals.filter((nal) => !IN_CONFIG_OR_AUD.has(nalType(nal)));
-    const keyframe = frame.keyframe || units.some((nal) => nalType(nal) === H264_NAL.idr);
-    const canOpen = keyframe && this.config.record !== undefined;
-    if (units.length === 0 || (this.segment === undefined && !canOpen)) {
-      if (units.length > 0) this.stats.skippedFrames += 1;
-      return {};
-    }
-
-    const ticks = this.advance(frame.dts);
-    const data = toAvcc(units);
-    const out: SegmenterOutput = {};
-    if (this.segment !== undefined && this.mustCut(this.segment, keyframe, ticks, data.length)) {
-      out.segment = this.close(this.segment, ticks);
-      this.segment = undefined;
-    }
-    if (this.segment === undefined) {
-      if (this.initPending && canOpen) out.init = this.takeInit();
-      // A later init segment starts a new timeline of parameters (RFC 8216 §4.3.2.3).
-      const discontinuity = out.init !== undefined && this.initsSent > 1;
-      this.segment = { startTicks: ticks, samples: [], bytes: 0, discontinuity };
-    }
-    this.segment.samples.push({ data, ticks, keyframe, compositionOffset: offsetOf(frame) });
-    this.segment.bytes += data.length;
-    return out;
+    if (frame.kind === 'audio') return this.pushAudio(frame);
+    return this.pushVideo(frame);
   }
 
   /**
@@ -167,6 +141,85 @@ export class Segmenter {
     const segment = this.close(this.segment, this.lastTicks + this.lastStep);
     this.segment = undefined;
     return { segment };
+  }
+
+  private pushVideo(frame: ElementaryFrame): SegmenterOutput {
+    const out: SegmenterOutput = this.switchCodec(frame.codec === 'h265' ? 'h265' : 'h264');
+    const nals = splitAnnexB(frame.data);
+    this.initPending ||= this.updateConfig(nals);
+    const units = this.video.sampleUnits(nals);
+    const keyframe = frame.keyframe || this.video.isKeyframe(units);
+    const canOpen = keyframe && this.video.record !== undefined;
+    if (units.length === 0 || (this.segment === undefined && !canOpen)) {
+      if (units.length > 0) this.stats.skippedFrames += 1;
+      return out;
+    }
+
+    const ticks = this.advance(frame.dts);
+    const data = toAvcc(units);
+    if (this.segment !== undefined && this.mustCut(this.segment, keyframe, ticks, data.length)) {
+      out.segment = this.close(this.segment, ticks);
+      this.segment = undefined;
+    }
+    if (this.segment === undefined) this.open(out, ticks, canOpen);
+    const sample = { data, ticks, keyframe, compositionOffset: offsetOf(frame) };
+    this.segment?.samples.push(sample);
+    if (this.segment !== undefined) this.segment.bytes += data.length;
+    return out;
+  }
+
+  // A new video codec starts a new configuration: the open segment ends where it is.
+  private switchCodec(codec: VideoCodec): SegmenterOutput {
+    if (this.video.codec === codec) return {};
+    this.rejectedBefore += this.video.rejected;
+    this.video = new VideoConfig(codec);
+    return this.flush();
+  }
+
+  private updateConfig(nals: Uint8Array[]): boolean {
+    const changed = this.video.update(nals);
+    this.stats.rejectedParameterSets = this.rejectedBefore + this.video.rejected;
+    return changed;
+  }
+
+  private open(out: SegmenterOutput, ticks: number, canOpen: boolean): void {
+    const firstEver = this.initsSent === 0;
+    if (this.initPending && canOpen) {
+      if (firstEver) this.releaseHeldAudio();
+      out.init = this.takeInit();
+    }
+    // A later init segment starts a new timeline of parameters (RFC 8216 §4.3.2.3).
+    const opensInit = out.init !== undefined;
+    const discontinuity = opensInit && this.initsSent > 1;
+    this.segment = { startTicks: ticks, samples: [], bytes: 0, discontinuity, opensInit };
+  }
+
+  private pushAudio(frame: ElementaryFrame): SegmenterOutput {
+    if (frame.codec !== 'aac') {
+      this.stats.ignoredAudioFrames += 1;
+      return {};
+    }
+    if (this.lastDts === undefined) {
+      // No timeline yet: kept until the first keyframe opens one (newest kept).
+      if (this.heldAudio.push(frame) > HLS_HELD_AUDIO_MAX_FRAMES) this.heldAudio.shift();
+      return {};
+    }
+    if (!this.audio.push(frame.data, this.ticksOf(frame.pts))) return {};
+    // The first segment of an init has not been returned: its init can still take the track.
+    if (this.segment?.opensInit === true) return { init: this.buildInit() };
+    this.initPending = true;
+    return {};
+  }
+
+  private releaseHeldAudio(): void {
+    for (const frame of this.heldAudio.splice(0)) {
+      this.audio.push(frame.data, this.ticksOf(frame.pts));
+    }
+  }
+
+  /** A 90 kHz PES time on the timeline, measured from the latest video frame. */
+  private ticksOf(pts: number): number {
+    return this.lastDts === undefined ? 0 : this.lastTicks + delta33(pts, this.lastDts);
   }
 
   // Decode time of a frame on the timeline, from its 33-bit DTS.
@@ -190,13 +243,28 @@ export class Segmenter {
   }
 
   private takeInit(): Uint8Array {
-    const { record, width, height } = this.config;
     this.initPending = false;
     this.initsSent += 1;
-    const config = record ?? new Uint8Array(0);
-    return initSegment([
-      { id: TRACK_ID, kind: 'video', codec: 'h264', timescale: TIMESCALE, width, height, config },
-    ]);
+    return this.buildInit();
+  }
+
+  private buildInit(): Uint8Array {
+    const { codec, record } = this.video;
+    const sps = this.video.sps?.sps;
+    const tracks: TrackInfo[] = [
+      {
+        id: VIDEO_TRACK_ID,
+        kind: 'video',
+        codec,
+        timescale: TIMESCALE,
+        width: sps?.width ?? 0,
+        height: sps?.height ?? 0,
+        config: record ?? new Uint8Array(0),
+      },
+    ];
+    const audio = this.audio.trackInfo();
+    if (audio !== undefined) tracks.push(audio);
+    return initSegment(tracks);
   }
 
   // The segment as bytes, its last sample lasting until `endTicks`.
@@ -210,18 +278,16 @@ export class Segmenter {
     const sequence = this.nextSequence;
     this.nextSequence += 1;
 
-    const fragment = { trackId: TRACK_ID, baseDecodeTime: segment.startTicks, samples };
+    const fragments: Fmp4Fragment[] = [
+      { trackId: VIDEO_TRACK_ID, baseDecodeTime: segment.startTicks, samples },
+    ];
+    const audio = this.audio.takeFragment();
+    if (audio !== undefined) fragments.push(audio);
     // mfhd sequence numbers usually start at 1 (ISO/IEC 14496-12 §8.8.5.1).
-    const bytes = mediaSegment((sequence + 1) % 2 ** 32, [fragment]);
+    const bytes = mediaSegment((sequence + 1) % 2 ** 32, fragments);
     const durationS = (endTicks - segment.startTicks) / TIMESCALE;
     return { bytes, durationS, sequence, discontinuity: segment.discontinuity };
   }
-}
-
-/** Signed difference of two 33-bit 90 kHz times, for deltas below 2^32 ticks (13 hours). */
-function delta33(to: number, from: number): number {
-  const d = (((to - from) % TIMESTAMP_MODULUS) + TIMESTAMP_MODULUS) % TIMESTAMP_MODULUS;
-  return d >= TIMESTAMP_MODULUS / 2 ? d - TIMESTAMP_MODULUS : d;
 }
 
 function offsetOf(frame: ElementaryFrame): number {
@@ -231,50 +297,4 @@ function offsetOf(frame: ElementaryFrame): number {
 
 function optionError(reason: string): ArgusError {
   return new ArgusError(errorCodes.VALIDATION, `Cannot create HLS segmenter: ${reason}`);
-}
-
-/** The latest SPS and PPS, and the avcC record and picture size they give. */
-class H264Config {
-  record: Uint8Array | undefined;
-  width = 0;
-  height = 0;
-  private sps: Uint8Array | undefined;
-  private pps: Uint8Array | undefined;
-
-  /** Keeps the last SPS and PPS of `nals`; true where the record changed. */
-  update(nals: Uint8Array[], stats: SegmenterStats): boolean {
-    const sps = nals.findLast((nal) => nalType(nal) === H264_NAL.sps);
-    const pps = nals.findLast((nal) => nalType(nal) === H264_NAL.pps);
-    const newSps = sps !== undefined && !sameBytes(sps, this.sps) ? sps : undefined;
-    const newPps = pps !== undefined && !sameBytes(pps, this.pps) ? pps : undefined;
-    if (newSps === undefined && newPps === undefined) return false;
-
-    try {
-      return this.apply(newSps?.slice() ?? this.sps, newPps?.slice() ?? this.pps);
-    } catch (error) {
-      if (!isArgusError(error, errorCodes.CODEC_MALFORMED)) throw error;
-      stats.rejectedParameterSets += 1;
-      return false;
-    }
-  }
-
-  private apply(sps: Uint8Array | undefined, pps: Uint8Array | undefined): boolean {
-    const parsed = sps === undefined ? undefined : parseSps(sps);
-    const record =
-      sps !== undefined && pps !== undefined
-        ? buildAvcDecoderConfigurationRecord(sps, pps)
-        : undefined;
-    this.sps = sps;
-    this.pps = pps;
-    this.record = record;
-    this.width = parsed?.width ?? 0;
-    this.height = parsed?.height ?? 0;
-    return record !== undefined;
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
-  if (b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

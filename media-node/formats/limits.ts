@@ -24,6 +24,10 @@ export const RTP_REORDER_DEPTH = 32;
 // HLS (RFC 8216, ISO/IEC 14496-12)
 /** Largest fMP4 media segment buffered before it is cut without waiting for a keyframe. */
 export const HLS_SEGMENT_MAX_BYTES = 32 * 1024 * 1024;
+/** AAC frames waiting for the next segment (about 40 s at 48 kHz): the oldest are dropped. */
+export const HLS_AUDIO_MAX_PENDING_FRAMES = 2048;
+/** Audio PES held by the segmenter before its first video keyframe. */
+export const HLS_HELD_AUDIO_MAX_FRAMES = 64;
 
 // FLV (FLV spec v10 Annex E)
 /** Audio PES held by the FLV muxer while it waits for the first video keyframe. */

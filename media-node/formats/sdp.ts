@@ -228,6 +228,15 @@ export function parseGbSsrc(y: string): number {
   return value;
 }
 
+/**
+ * True where an m= line's transport is RTP over TCP: `TCP/RTP/AVP` (RFC 4571 §3; GB/T
+ * 28181-2016 §F), or `RTP/AVP/TCP` as some devices write it.
+ */
+export function isTcpRtpProtocol(protocol: string): boolean {
+  const upper = protocol.toUpperCase();
+  return upper === 'TCP/RTP/AVP' || upper === 'RTP/AVP/TCP';
+}
+
 /** Writes an SSRC as the ten-digit `y=` value. */
 export function formatGbSsrc(ssrc: number): string {
   return String(ssrc >>> 0).padStart(10, '0');

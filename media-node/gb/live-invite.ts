@@ -1,9 +1,17 @@
 /**
  * Live video dialogs (GB/T 28181-2016 §9.2.2): INVITE with `s=Play`, PS/90000 over RTP and
- * the SSRC in `y=`; ACK the 200; BYE to end. The device streams to the port offered.
+ * the SSRC in `y=`; ACK the 200; BYE to end. The offer's m= line says how the device sends:
+ * to a UDP port, or over TCP (§F, RFC 4571) to the node's port or from its own (RFC 4145).
  */
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
-import { buildSdp, formatGbSsrc, parseSdp, type GbSdp } from '../formats/sdp.ts';
+import {
+  buildSdp,
+  formatGbSsrc,
+  parseGbSsrc,
+  parseSdp,
+  type GbSdp,
+  type SdpMedia,
+} from '../formats/sdp.ts';
 import { parseNameAddr, type SipResponse } from '../formats/sip-message.ts';
 import type { SipClient } from '../sip/sip-client.ts';
 import type { SipPeer } from '../sip/sip-transport.ts';
@@ -17,6 +25,7 @@ export interface LiveDialog {
   readonly from: string;
   readonly to: string;
   readonly remoteTarget: string;
+  /** The SSRC of the answer's `y=` where it has a readable one, else the one offered. */
   readonly ssrc: number;
   /** The device's answer. */
   readonly answer: GbSdp;
@@ -25,10 +34,13 @@ export interface LiveDialog {
 /** What requests inside a dialog are addressed with. */
 type DialogIds = Pick<LiveDialog, 'callId' | 'peer' | 'from' | 'to' | 'remoteTarget'>;
 
+/** The offer's transport: port and protocol, and for TCP the node's role (RFC 4145 §4). */
+export type MediaOffer = Pick<SdpMedia, 'port' | 'protocol' | 'setup' | 'connection'>;
+
 export interface PlayRequest {
   readonly deviceId: string;
   readonly channelId: string;
-  readonly rtpPort: number;
+  readonly media: MediaOffer;
   readonly ssrc: number;
 }
 
@@ -74,10 +86,21 @@ export async function invitePlay(
       context,
     );
   }
-  return { ...ids, deviceId: play.deviceId, channelId: play.channelId, ssrc: play.ssrc, answer };
+  const ssrc = answeredSsrc(answer) ?? play.ssrc;
+  return { ...ids, deviceId: play.deviceId, channelId: play.channelId, ssrc, answer };
 }
 
-/** The INVITE with the SDP offer: PS/90000 on `rtpPort`, the SSRC in `y=`. */
+/** The SSRC of the answer's `y=`, where it has one that can be read. */
+function answeredSsrc(answer: GbSdp): number | undefined {
+  if (answer.ssrc === undefined) return undefined;
+  try {
+    return parseGbSsrc(answer.ssrc);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The INVITE with the SDP offer: PS/90000 as `play.media` says, the SSRC in `y=`. */
 function buildInvite(server: GbServer, client: SipClient, peer: SipPeer, play: PlayRequest) {
   const host = server.localAddress(peer);
   const y = formatGbSsrc(play.ssrc);
@@ -89,8 +112,7 @@ function buildInvite(server: GbServer, client: SipClient, peer: SipPeer, play: P
     media: [
       {
         type: 'video',
-        port: play.rtpPort,
-        protocol: 'RTP/AVP',
+        ...play.media,
         payloads: [{ pt: 96, encoding: 'PS', clock: 90000 }],
         direction: 'recvonly',
       },

@@ -1,28 +1,69 @@
 /**
- * Fans one channel's frames out to its viewers as HTTP-FLV. Keeps the tags since the last
- * keyframe, so that a viewer who joins starts at once with a picture: FLV header, metadata,
- * AVC sequence header, then the cached GOP, then live tags.
+ * Fans one channel's frames out to its FLV viewers (HTTP-FLV and WS-FLV alike): H.264 or
+ * H.265 video with AAC or G.711 audio, muxed once by FlvMuxer. Keeps the tags since the last
+ * keyframe, so that a viewer who joins starts at once with a picture: the FLV header,
+ * metadata and sequence headers, then the cached GOP, then live tags. A viewer who joins
+ * before the first keyframe waits for it. A slow viewer never holds the others back: its
+ * queue is bounded by viewer-backlog.ts, and it skips to a keyframe or is dropped.
  */
-import { flvHeader, FlvH264Muxer } from '../formats/flv.ts';
+import type { Logger } from '../../src/logger.ts';
+import { concatBytes } from '../formats/bytes.ts';
+import { FlvMuxer, isFlvKeyframe, isFlvSequenceHeader } from '../formats/flv.ts';
 import type { ElementaryFrame } from '../formats/ps-demuxer.ts';
+import { ViewerBacklog, defaultBacklogLimits } from './viewer-backlog.ts';
+import type { BacklogLimits, TagRole } from './viewer-backlog.ts';
 
 export interface Viewer {
-  /** Writes bytes to the viewer. */
+  /** Queues bytes for the viewer. */
   write(chunk: Uint8Array): void;
-  /** Ends the viewer's response (the stream ended). */
+  /** Ends the viewer's stream cleanly (the upstream ended). */
   end(): void;
+  /** Closes the viewer's connection at once: it fell too far behind. */
+  abort(reason: string): void;
+  /** Bytes written but not yet taken by the viewer's connection. */
+  readonly queuedBytes: number;
+}
+
+/** What one viewer was given, reported when it leaves. */
+export interface ViewerStats {
+  bytesOut: number;
+  skippedTags: number;
+  stalls: number;
+}
+
+export interface FlvStreamHubOptions {
+  readonly logger: Logger;
+  readonly limits?: BacklogLimits;
+}
+
+interface ViewerState {
+  started: boolean;
+  bytesOut: number;
+  readonly backlog: ViewerBacklog;
+}
+
+interface RoledTag {
+  readonly tag: Uint8Array;
+  readonly role: TagRole;
 }
 
 /** A GOP larger than this is not cached (a broken stream with no keyframes). */
 const maxGopBytes = 16 * 1024 * 1024;
 
 export class FlvStreamHub {
-  readonly #muxer = new FlvH264Muxer();
-  readonly #viewers = new Set<Viewer>();
+  readonly #muxer = new FlvMuxer();
+  readonly #viewers = new Map<Viewer, ViewerState>();
+  readonly #logger: Logger;
+  readonly #limits: BacklogLimits;
   #gop: Uint8Array[] = [];
   #gopBytes = 0;
   #frames = 0;
   #bytesOut = 0;
+
+  constructor(options: FlvStreamHubOptions) {
+    this.#logger = options.logger;
+    this.#limits = options.limits ?? defaultBacklogLimits;
+  }
 
   get viewerCount(): number {
     return this.#viewers.size;
@@ -38,62 +79,94 @@ export class FlvStreamHub {
     return this.#bytesOut;
   }
 
+  /** Counters of the muxer (parameter sets and ADTS it could not use). */
+  get muxerStats() {
+    return this.#muxer.stats;
+  }
+
   push(frame: ElementaryFrame): void {
-    // Audio and H.265 reach viewers through later muxers; this hub carries H.264.
-    if (frame.kind !== 'video' || frame.codec !== 'h264') return;
-    const tags = this.#muxer.push(frame);
+    const tags = this.#muxer.push(frame).map(withRole);
     if (tags.length === 0) return;
-    this.#frames++;
+    if (frame.kind === 'video') this.#frames++;
+    for (const tag of tags) this.#cache(tag);
 
-    for (const tag of tags) {
-      if (isSequenceHeader(tag) || tag[0] === 18) continue; // sent apart to new viewers
-      if (frame.keyframe && isKeyframeTag(tag)) {
-        this.#gop = [];
-        this.#gopBytes = 0;
-      }
-      if (this.#gopBytes + tag.length <= maxGopBytes) {
-        this.#gop.push(tag);
-        this.#gopBytes += tag.length;
-      }
+    for (const [viewer, state] of this.#viewers) {
+      if (state.started) this.#deliver(viewer, state, tags);
+      else this.#start(viewer, state);
     }
-    for (const viewer of this.#viewers) for (const tag of tags) this.#send(viewer, tag);
   }
 
-  /** Adds a viewer: it gets the header and the cached GOP now, live tags after. */
+  /** Adds a viewer: it gets the header and the cached GOP now (or at the first keyframe). */
   attach(viewer: Viewer): void {
-    this.#send(viewer, flvHeader({ video: true, audio: false }));
-    const metadata = this.#muxer.metadataTag();
-    const sequenceHeader = this.#muxer.sequenceHeaderTag();
-    if (metadata !== undefined) this.#send(viewer, metadata);
-    if (sequenceHeader !== undefined) {
-      this.#send(viewer, sequenceHeader);
-      for (const tag of this.#gop) this.#send(viewer, tag);
-    }
-    this.#viewers.add(viewer);
+    const state: ViewerState = {
+      started: false,
+      bytesOut: 0,
+      backlog: new ViewerBacklog(this.#limits),
+    };
+    this.#viewers.set(viewer, state);
+    this.#start(viewer, state);
   }
 
-  detach(viewer: Viewer): void {
+  /** Removes a viewer; returns what it was given, or undefined where it was not attached. */
+  detach(viewer: Viewer): ViewerStats | undefined {
+    const state = this.#viewers.get(viewer);
     this.#viewers.delete(viewer);
+    return state === undefined ? undefined : statsOf(state);
   }
 
   /** Ends every viewer (the upstream ended). */
   close(): void {
-    for (const viewer of this.#viewers) viewer.end();
+    for (const viewer of this.#viewers.keys()) viewer.end();
     this.#viewers.clear();
   }
 
-  #send(viewer: Viewer, bytes: Uint8Array): void {
+  #cache({ tag, role }: RoledTag): void {
+    if (role === 'header') return; // a late viewer gets the latest ones from headerTags()
+    if (role === 'keyframe') {
+      this.#gop = [];
+      this.#gopBytes = 0;
+    }
+    if (this.#gopBytes + tag.length > maxGopBytes) return;
+    this.#gop.push(tag);
+    this.#gopBytes += tag.length;
+  }
+
+  // The stream starts at a keyframe: until one is cached a new viewer waits.
+  #start(viewer: Viewer, state: ViewerState): void {
+    if (this.#gop.length === 0) return;
+    const header = [this.#muxer.fileHeader(), ...this.#muxer.headerTags(), ...this.#gop];
+    state.started = true;
+    this.#send(viewer, state, concatBytes(header));
+  }
+
+  #deliver(viewer: Viewer, state: ViewerState, tags: RoledTag[]): void {
+    for (const { tag, role } of tags) {
+      const delivery = state.backlog.decide(role, viewer.queuedBytes);
+      if (delivery.action === 'drop') return this.#drop(viewer, state, delivery.reason);
+      if (delivery.action === 'send') this.#send(viewer, state, tag);
+    }
+  }
+
+  #drop(viewer: Viewer, state: ViewerState, reason: string): void {
+    this.#viewers.delete(viewer);
+    this.#logger.warn({ reason, ...statsOf(state) }, 'viewer dropped');
+    viewer.abort(reason);
+  }
+
+  #send(viewer: Viewer, state: ViewerState, bytes: Uint8Array): void {
     this.#bytesOut += bytes.length;
+    state.bytesOut += bytes.length;
     viewer.write(bytes);
   }
 }
 
-/** FLV video tag (type 9) whose AVCPacketType (body byte 1) is 0: sequence header. */
-function isSequenceHeader(tag: Uint8Array): boolean {
-  return tag[0] === 9 && tag[12] === 0;
+/** FlvMuxer.push writes sequence headers, frames and audio (metadata only in headerTags()). */
+function withRole(tag: Uint8Array): RoledTag {
+  if (isFlvSequenceHeader(tag)) return { tag, role: 'header' };
+  return { tag, role: isFlvKeyframe(tag) ? 'keyframe' : 'frame' };
 }
 
-/** FLV video tag whose frame type (high nibble of body byte 0) is 1: keyframe. */
-function isKeyframeTag(tag: Uint8Array): boolean {
-  return tag[0] === 9 && (tag[11] ?? 0) >> 4 === 1;
+function statsOf(state: ViewerState): ViewerStats {
+  const { skippedTags, stalls } = state.backlog;
+  return { bytesOut: state.bytesOut, skippedTags, stalls };
 }

@@ -1,17 +1,23 @@
 /**
  * Live sessions, one per channel: the first viewer makes the node INVITE the device; every
  * later viewer shares that upstream; a few seconds after the last viewer leaves the node
- * sends BYE. A session whose RTP stops, or that the device ends with BYE, ends its viewers.
+ * sends BYE. A session whose RTP stops, whose TCP media connection closes, or that the device
+ * ends with BYE, ends its viewers.
  */
 import type { DeviceEvent } from '../../src/domain/device.ts';
+import { ArgusError, errorCodes } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { DeviceCommands } from '../gb/device-commands.ts';
 import type { GbServer } from '../gb/gb-server.ts';
 import { invitePlay, sendBye, type LiveDialog } from '../gb/live-invite.ts';
 import type { SipClient } from '../sip/sip-client.ts';
-import { FlvStreamHub, type Viewer } from './flv-stream-hub.ts';
+import type { Viewer } from './flv-stream-hub.ts';
+import type { HlsStream } from './hls-stream.ts';
+import { LiveStream } from './live-stream.ts';
+import { openRtpReceiver } from './open-rtp-receiver.ts';
 import { RtpIngest } from './rtp-ingest.ts';
-import type { RtpPort, RtpPortPool } from './rtp-port-pool.ts';
+import type { RtpPortPool } from './rtp-port-pool.ts';
+import { answeredPsPayloadType, type RtpReceiver, type TcpMode } from './rtp-receiver.ts';
 
 export interface LiveSessionsOptions {
   readonly server: GbServer;
@@ -23,14 +29,18 @@ export interface LiveSessionsOptions {
   readonly lingerMs: number;
   /** How long a session may receive no RTP before it is ended. */
   readonly noMediaTimeoutMs?: number;
+  /** The node's role for RTP over TCP (ARGUS_RTP_TCP_MODE); passive by default. */
+  readonly tcpMode?: TcpMode;
 }
 
 /** What a viewer asks for. The first viewer's transport is the one the session uses. */
 export interface LiveRequest {
   readonly deviceId: string;
   readonly channelId: string;
-  /** RTP from the device over UDP or TCP (RFC 4571); only UDP is received so far. */
+  /** RTP from the device over UDP, or over TCP framed per RFC 4571. */
   readonly transport: 'UDP' | 'TCP';
+  /** How the viewer receives the stream, for the logs. */
+  readonly protocol?: 'HTTP_FLV' | 'WS_FLV' | 'HTTP_HLS';
 }
 
 interface Session {
@@ -38,9 +48,9 @@ interface Session {
   readonly deviceId: string;
   readonly channelId: string;
   readonly transport: 'UDP' | 'TCP';
-  readonly hub: FlvStreamHub;
+  readonly hub: LiveStream;
   ready: Promise<void>;
-  rtp?: RtpPort;
+  receiver?: RtpReceiver;
   ingest?: RtpIngest;
   dialog?: LiveDialog;
   linger?: ReturnType<typeof setTimeout>;
@@ -52,6 +62,7 @@ export class LiveSessions {
   readonly #options: LiveSessionsOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #watchdog: ReturnType<typeof setInterval>;
+  readonly #hlsWatch: ReturnType<typeof setInterval>;
   #ssrcSerial = 0;
   /** INVITEs sent since start (tests and metrics read it). */
   invites = 0;
@@ -61,6 +72,8 @@ export class LiveSessions {
     options.server.onRemoteBye((callId) => this.remoteBye(callId));
     this.#watchdog = setInterval(() => this.#checkMedia(), 1000);
     this.#watchdog.unref();
+    this.#hlsWatch = setInterval(() => this.#checkHls(), 1000);
+    this.#hlsWatch.unref();
   }
 
   /**
@@ -70,32 +83,61 @@ export class LiveSessions {
    * RTP port is free
    */
   async attach(request: LiveRequest, viewer: Viewer): Promise<() => void> {
-    const { deviceId, channelId } = request;
-    const key = `${deviceId}/${channelId}`;
-    let session = this.#sessions.get(key);
-    if (session === undefined || session.stopping) {
-      session = this.#start(key, request);
-    }
-    clearTimeout(session.linger);
-    await session.ready;
-
-    const attached = session;
+    const { deviceId, channelId, protocol } = request;
+    const attached = await this.#join(request);
     attached.hub.attach(viewer);
     this.#options.logger.info(
-      { deviceId, channelId, viewers: attached.hub.viewerCount },
+      { deviceId, channelId, protocol, viewers: attached.hub.viewerCount },
       'viewer attached',
     );
     let detached = false;
     return () => {
       if (detached) return;
       detached = true;
-      attached.hub.detach(viewer);
+      const given = attached.hub.detach(viewer);
       this.#options.logger.info(
-        { deviceId, channelId, viewers: attached.hub.viewerCount },
+        { deviceId, channelId, protocol, viewers: attached.hub.viewerCount, ...given },
         'viewer detached',
       );
       if (attached.hub.viewerCount === 0 && !attached.stopping) this.#scheduleStop(attached);
     };
+  }
+
+  /**
+   * The channel's HLS stream, starting the upstream and the segmenter where needed. The
+   * request counts as HLS viewing: see #checkHls.
+   * @throws ArgusError UNAVAILABLE like attach
+   */
+  async hls(request: LiveRequest): Promise<HlsStream> {
+    const { deviceId, channelId } = request;
+    const session = await this.#join(request);
+    const fresh = session.hub.hls === undefined;
+    const hls = session.hub.startHls();
+    hls.touch();
+    if (fresh) {
+      const viewers = session.hub.viewerCount;
+      this.#options.logger.info(
+        { deviceId, channelId, protocol: 'HTTP_HLS', viewers },
+        'viewer attached',
+      );
+    }
+    return hls;
+  }
+
+  /** The channel's HLS stream while it is being requested; starts nothing. */
+  findHls(deviceId: string, channelId: string): HlsStream | undefined {
+    const session = this.#sessions.get(`${deviceId}/${channelId}`);
+    return session === undefined || session.stopping ? undefined : session.hub.hls;
+  }
+
+  /** The channel's session, started where there is none, once its upstream is ready. */
+  async #join(request: LiveRequest): Promise<Session> {
+    const key = `${request.deviceId}/${request.channelId}`;
+    let session = this.#sessions.get(key);
+    if (session === undefined || session.stopping) session = this.#start(key, request);
+    clearTimeout(session.linger);
+    await session.ready;
+    return session;
   }
 
   /** A BYE from the device ends its session. */
@@ -111,11 +153,16 @@ export class LiveSessions {
 
   async close(): Promise<void> {
     clearInterval(this.#watchdog);
+    clearInterval(this.#hlsWatch);
     await Promise.all([...this.#sessions.values()].map((s) => this.#stop(s, 'shutdown', true)));
   }
 
   #start(key: string, request: LiveRequest): Session {
-    const hub = new FlvStreamHub();
+    const { deviceId, channelId } = request;
+    const hub = new LiveStream({
+      logger: this.#options.logger.child({ deviceId, channelId }),
+      now: () => Date.now(),
+    });
     const session: Session = {
       key,
       deviceId: request.deviceId,
@@ -127,8 +174,8 @@ export class LiveSessions {
       ready: Promise.resolve(),
     };
     const ready = this.#open(session).catch((error: unknown) => {
-      this.#sessions.delete(key);
-      if (session.rtp !== undefined) this.#options.ports.release(session.rtp);
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+      session.receiver?.close();
       throw error;
     });
     session.ready = ready;
@@ -138,17 +185,28 @@ export class LiveSessions {
 
   async #open(session: Session): Promise<void> {
     const { server, client, ports, logger } = this.#options;
-    const rtp = await ports.acquire();
-    session.rtp = rtp;
-    session.ingest = new RtpIngest(rtp.socket, (frame) => session.hub.push(frame));
+    const scoped = logger.child({ deviceId: session.deviceId, channelId: session.channelId });
+    const ingest = new RtpIngest({ onFrame: (frame) => session.hub.push(frame), logger: scoped });
+    session.ingest = ingest;
+    const receiver = await openRtpReceiver({
+      transport: session.transport,
+      tcpMode: this.#options.tcpMode ?? 'passive',
+      ports,
+      ingest,
+      logger: scoped,
+    });
+    session.receiver = receiver;
+    // The device closing its TCP media connection ends the session as a BYE would.
+    receiver.onEnd((reason) => void this.#stop(session, reason, true));
 
     this.invites++;
     const dialog = await invitePlay(server, client, {
       deviceId: session.deviceId,
       channelId: session.channelId,
-      rtpPort: rtp.port,
+      media: receiver.offer,
       ssrc: this.#nextSsrc(),
     });
+    await this.#startReceiving(session, receiver, dialog);
     session.dialog = dialog;
     session.startedAt = Date.now();
     logger.info(
@@ -156,7 +214,10 @@ export class LiveSessions {
         deviceId: session.deviceId,
         channelId: session.channelId,
         callId: dialog.callId,
-        port: rtp.port,
+        transport: session.transport,
+        setup: receiver.offer.setup,
+        port: receiver.port,
+        ssrc: dialog.ssrc,
       },
       'stream started',
     );
@@ -172,6 +233,27 @@ export class LiveSessions {
     });
   }
 
+  /**
+   * Takes the device's answer (the active side connects); where that fails, or the session
+   * ended meanwhile, the dialog is ended with a BYE.
+   * @throws ArgusError UNAVAILABLE
+   */
+  async #startReceiving(session: Session, receiver: RtpReceiver, dialog: LiveDialog) {
+    try {
+      const media = await receiver.start(dialog.answer);
+      if (session.stopping) {
+        throw new ArgusError(
+          errorCodes.UNAVAILABLE,
+          'Cannot start live video: the session ended while the device was invited',
+        );
+      }
+      session.ingest?.expect({ ssrc: dialog.ssrc, payloadType: answeredPsPayloadType(media) });
+    } catch (error) {
+      await sendBye(this.#options.server, this.#options.client, dialog).catch(() => undefined);
+      throw error;
+    }
+  }
+
   #scheduleStop(session: Session): void {
     clearTimeout(session.linger);
     session.linger = setTimeout(() => {
@@ -185,21 +267,17 @@ export class LiveSessions {
     clearTimeout(session.linger);
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     session.hub.close();
+    session.receiver?.close();
 
     const { dialog } = session;
-    if (dialog !== undefined && sendByeToDevice) {
-      await sendBye(this.#options.server, this.#options.client, dialog).catch((err: unknown) =>
-        this.#options.logger.warn({ err, callId: dialog.callId }, 'bye not answered'),
-      );
-    }
-    if (session.rtp !== undefined) this.#options.ports.release(session.rtp);
     this.#options.logger.info(
       {
         deviceId: session.deviceId,
         channelId: session.channelId,
         reason,
         frames: session.hub.frames,
-        ...session.ingest?.stats,
+        ...session.ingest?.diagnostics(),
+        ...session.receiver?.stats(),
       },
       'stream stopped',
     );
@@ -214,6 +292,37 @@ export class LiveSessions {
           at: new Date().toISOString(),
         },
       });
+    }
+    // Last: a device that is gone leaves the BYE unanswered for a transaction timeout.
+    if (dialog !== undefined && sendByeToDevice) {
+      await sendBye(this.#options.server, this.#options.client, dialog).catch((err: unknown) =>
+        this.#options.logger.warn({ err, callId: dialog.callId }, 'bye not answered'),
+      );
+    }
+  }
+
+  /**
+   * HLS viewers hold no connection: once no request came for three target durations (a
+   * player reloads the playlist every target duration), HLS counts as no viewer.
+   */
+  #checkHls(): void {
+    for (const session of this.#sessions.values()) {
+      const hls = session.hub.hls;
+      if (hls === undefined || session.stopping) continue;
+      if (hls.idleMs() <= 3 * hls.targetDurationS * 1000) continue;
+      session.hub.stopHls();
+      const { deviceId, channelId } = session;
+      this.#options.logger.info(
+        {
+          deviceId,
+          channelId,
+          protocol: 'HTTP_HLS',
+          viewers: session.hub.viewerCount,
+          ...hls.stats,
+        },
+        'viewer detached',
+      );
+      if (session.hub.viewerCount === 0) this.#scheduleStop(session);
     }
   }
 

@@ -10,6 +10,16 @@ export const clipPath = fileURLToPath(new URL('./clip.h264', import.meta.url));
 export interface ClipFrame {
   data: Uint8Array;
   keyframe: boolean;
+  /** Sound sent with the frame (clip-audio.ts, clip-packs.ts), at PTS up to 40 ms before it. */
+  audio?: ClipAudioUnit[];
+}
+
+/** One audio PES payload: ADTS frames or G.711 samples. */
+export interface ClipAudioUnit {
+  codec: 'aac' | 'g711a';
+  data: Uint8Array;
+  /** 90 kHz ticks from the video frame's PTS, 0 or less. */
+  offsetTicks: number;
 }
 
 const START_CODE = new Uint8Array([0, 0, 0, 1]);

@@ -70,9 +70,21 @@ export function sipSettings(config: ArgusConfig): ApiDeps['sip'] {
   };
 }
 
-/** The console's player library, as the runtime read it from node_modules/mpegts.js. */
-export function playerAssets(mpegtsJs: Uint8Array): NonNullable<ApiDeps['assets']> {
-  return { 'mpegts.js': { body: mpegtsJs, contentType: 'text/javascript; charset=utf-8' } };
+/** The files of the console's player libraries, as the runtime read them from node_modules. */
+export interface PlayerLibraries {
+  /** node_modules/mpegts.js/dist/mpegts.js: HTTP-FLV and WS-FLV. */
+  readonly mpegtsJs: Uint8Array;
+  /** node_modules/hls.js/dist/hls.min.js: HLS. */
+  readonly hlsJs: Uint8Array;
+}
+
+/** The console's player libraries as `/assets/mpegts.js` and `/assets/hls.js`. */
+export function playerAssets(libraries: PlayerLibraries): NonNullable<ApiDeps['assets']> {
+  const contentType = 'text/javascript; charset=utf-8';
+  return {
+    'mpegts.js': { body: libraries.mpegtsJs, contentType },
+    'hls.js': { body: libraries.hlsJs, contentType },
+  };
 }
 
 async function bootstrap(options: ApiServiceOptions, store: SqlEventStore): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The minimal console: log in with the enterprise's user ID and AK/SK, see devices and
- * channels with their states, play a channel live through mpegts.js (HTTP-FLV).
+ * channels with their states, play a channel live over the protocol chosen: HTTP-FLV and
+ * WS-FLV through mpegts.js, HLS through hls.js (or the browser's own HLS where it has one).
  */
 export const consolePage = `<!doctype html>
 <html lang="en">
@@ -21,6 +22,8 @@ export const consolePage = `<!doctype html>
   .ONLINE { color: #0a7d36; } .OFFLINE { color: #b42318; } .UNREGISTERED { color: #777; }
   video { width: 100%; background: #000; aspect-ratio: 16 / 9; }
   #error { color: #b42318; min-height: 1em; }
+  .controls { display: flex; gap: 8px; align-items: center; margin-bottom: 8px; }
+  .controls label { display: inline; margin: 0; }
 </style>
 </head>
 <body>
@@ -43,11 +46,20 @@ export const consolePage = `<!doctype html>
   </div>
   <section>
     <p id="error"></p>
+    <div class="controls">
+      <label for="protocol">Protocol</label>
+      <select id="protocol">
+        <option value="HTTP_FLV">HTTP-FLV</option>
+        <option value="WS_FLV">WS-FLV</option>
+        <option value="HTTP_HLS">HLS</option>
+      </select>
+    </div>
     <video id="player" muted autoplay playsinline controls></video>
     <p id="now-playing"></p>
   </section>
 </main>
 <script src="/assets/mpegts.js"></script>
+<script src="/assets/hls.js"></script>
 <script>
   const state = {
     userId: sessionStorage.getItem('argus.userId'),
@@ -118,29 +130,56 @@ export const consolePage = `<!doctype html>
   }
 
   async function play(deviceId, channelId, name) {
+    const protocol = $('protocol').value;
     try {
       const res = await api('POST', 'v2/{user_id}/devices/channels/media/live-connections', {
         channels: [{
           device_id: deviceId,
           channel_id: channelId,
-          live_protocol: 'HTTP_FLV',
+          live_protocol: protocol,
           stream_type: 'PRIMARY_STREAM',
         }],
       });
       const item = res.channels[0];
       if (item.result.code !== 'IVM.0') throw new Error(item.result.msg);
       if (state.player) { state.player.destroy(); state.player = null; }
-      const player = mpegts.createPlayer(
-        { type: 'flv', isLive: true, url: item.cloud_trans_connections.live_url },
-        { enableStashBuffer: false, liveBufferLatencyChasing: true },
-      );
-      player.attachMediaElement($('player'));
-      player.load();
-      player.play();
-      state.player = player;
-      $('now-playing').textContent = 'Live: ' + name;
+      const url = item.cloud_trans_connections.live_url;
+      state.player = protocol === 'HTTP_HLS' ? playHls(url) : playFlv(url);
+      $('now-playing').textContent = 'Live: ' + name + ' (' + protocol + ')';
       showError('');
     } catch (error) { showError(error.message); }
+  }
+
+  // mpegts.js reads http(s):// URLs with fetch and ws(s):// URLs with a WebSocket.
+  function playFlv(url) {
+    const player = mpegts.createPlayer(
+      { type: 'flv', isLive: true, url },
+      { enableStashBuffer: false, liveBufferLatencyChasing: true },
+    );
+    player.on(mpegts.Events.ERROR, (type, detail) => {
+      showError('Playback failed: ' + type + ' ' + detail);
+    });
+    player.attachMediaElement($('player'));
+    player.load();
+    player.play();
+    return player;
+  }
+
+  function playHls(url) {
+    const video = $('player');
+    if (typeof Hls === 'undefined' || !Hls.isSupported()) {
+      video.src = url; // Safari plays HLS itself
+      video.play().catch(() => {});
+      return { destroy: () => { video.removeAttribute('src'); video.load(); } };
+    }
+    const hls = new Hls({ liveSyncDurationCount: 2 });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (data.fatal) showError('Playback failed: ' + data.type + ' ' + data.details);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+    return hls;
   }
 
   if (state.userId) $('user-id').value = state.userId;

@@ -388,12 +388,15 @@ function tortureFiles(): { name: string; bytes: Buffer; isRequest: boolean }[] {
     });
 }
 
-/** A live URL for the channel from the API. */
+/** A live URL for the channel from the API, its RTP over UDP: the floods are datagrams. */
 async function openLiveUrl(platform: Platform, deviceId: string, channelId: string) {
   const { json } = await platform.call(
     'POST',
     '/v2/{user_id}/devices/channels/media/live-connections',
-    { channels: [{ device_id: deviceId, channel_id: channelId }], expire_time: 300 },
+    {
+      channels: [{ device_id: deviceId, channel_id: channelId, trans_protocol: 'UDP' }],
+      expire_time: 300,
+    },
   );
   assert.deepEqual(json.channels[0].result, { code: 'IVM.0', msg: 'Success' });
   return json.channels[0].cloud_trans_connections.live_url as string;

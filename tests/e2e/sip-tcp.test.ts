@@ -91,6 +91,7 @@ describe('SIP over TCP end to end', () => {
               channel_id: channelId,
               live_protocol: 'HTTP_FLV',
               stream_type: 'PRIMARY_STREAM',
+              trans_protocol: 'UDP',
             },
           ],
         },

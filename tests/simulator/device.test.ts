@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket as TcpSocket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -17,9 +19,11 @@ import {
   readCatalogResponse,
 } from '../../media-node/formats/manscdp.ts';
 import type { CatalogResponse } from '../../media-node/formats/manscdp.ts';
+import { Rfc4571Framer } from '../../media-node/formats/rfc4571.ts';
 import { parseRtpPacket } from '../../media-node/formats/rtp.ts';
 import type { RtpPacket } from '../../media-node/formats/rtp.ts';
 import { buildSdp, parseSdp } from '../../media-node/formats/sdp.ts';
+import type { SdpMedia } from '../../media-node/formats/sdp.ts';
 import {
   buildChallenge,
   parseAuthorization,
@@ -210,7 +214,30 @@ async function rtpReceiver(): Promise<{ socket: Socket; packets: RtpPacket[]; po
   return { socket, packets, port: socket.address().port };
 }
 
-function offer(port: number, ssrc: string): Uint8Array {
+/** Reads RTP framed per RFC 4571 from a TCP connection. */
+function readFramedRtp(socket: TcpSocket, packets: RtpPacket[]): void {
+  const framer = new Rfc4571Framer();
+  socket.on('data', (chunk) => {
+    for (const packet of framer.push(new Uint8Array(chunk))) packets.push(parseRtpPacket(packet));
+  });
+}
+
+/** Listens on loopback; the RTP of the first connection lands in `packets`. */
+async function tcpRtpListener(): Promise<{ server: Server; packets: RtpPacket[]; port: number }> {
+  const packets: RtpPacket[] = [];
+  const server = createServer((socket) => readFramedRtp(socket, packets));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, packets, port: (server.address() as { port: number }).port };
+}
+
+type Transport = Pick<SdpMedia, 'protocol' | 'setup' | 'connection'>;
+
+function offer(
+  port: number,
+  ssrc: string,
+  transport: Transport = { protocol: 'RTP/AVP' },
+): Uint8Array {
   const sdp = buildSdp({
     origin: { username: SERVER_ID, address: '127.0.0.1' },
     sessionName: 'Play',
@@ -220,7 +247,7 @@ function offer(port: number, ssrc: string): Uint8Array {
       {
         type: 'video',
         port,
-        protocol: 'RTP/AVP',
+        ...transport,
         payloads: [{ pt: 96, encoding: 'PS', clock: 90000 }],
         direction: 'recvonly',
       },
@@ -342,6 +369,11 @@ describe('simulator device against a platform', () => {
   async function invite(channelId: string, ssrc: string) {
     const receiver = await rtpReceiver();
     receivers.push(receiver.socket);
+    return { receiver, ...(await call(channelId, ssrc, offer(receiver.port, ssrc))) };
+  }
+
+  /** INVITE with `sdp`, then ACK the 200. */
+  async function call(channelId: string, ssrc: string, sdp: Uint8Array) {
     const callId = hex();
     const req = platform.request('INVITE', channelId, {
       callId,
@@ -349,7 +381,7 @@ describe('simulator device against a platform', () => {
         ['Contact', `<sip:${SERVER_ID}@127.0.0.1:${platform.port}>`],
         ['Subject', `${channelId}:${ssrc},${SERVER_ID}:0`],
       ],
-      body: offer(receiver.port, ssrc),
+      body: sdp,
       contentType: 'application/sdp',
     });
     platform.send(req);
@@ -360,7 +392,16 @@ describe('simulator device against a platform', () => {
     platform.send(
       platform.request('ACK', channelId, { callId, ...(toTag !== undefined && { toTag }) }),
     );
-    return { receiver, callId, ok, toTag };
+    return { callId, ok, toTag };
+  }
+
+  function bye(channelId: string, callId: string, toTag: string | undefined): void {
+    const request = platform.request('BYE', channelId, {
+      callId,
+      cseq: 2,
+      ...(toTag !== undefined && { toTag }),
+    });
+    platform.send(request);
   }
 
   it('simulator answers an INVITE, streams PS over RTP with the offered SSRC, and BYE stops it', async () => {
@@ -424,6 +465,64 @@ describe('simulator device against a platform', () => {
     await waitFor(
       'both streams stopped',
       () => sim.events.filter((e) => e.event === 'stream_stopped').length === 3,
+    );
+  });
+
+  it('simulator connects to a passive platform (a=setup:passive), framing per RFC 4571', async () => {
+    const channelId = channels[3] ?? '';
+    const listener = await tcpRtpListener();
+    const tcp = { protocol: 'TCP/RTP/AVP', setup: 'passive', connection: 'new' } as const;
+    const { callId, ok, toTag } = await call(
+      channelId,
+      '0200000004',
+      offer(listener.port, '0200000004', tcp),
+    );
+    const media = parseSdp(new TextDecoder().decode(ok.body)).media[0];
+    assert.deepEqual(
+      [media?.protocol, media?.setup, media?.connection],
+      ['TCP/RTP/AVP', 'active', 'new'],
+    );
+
+    await waitFor('RTP over TCP', () => listener.packets.length >= 30, 5000);
+    assert.ok(listener.packets.every((p) => p.ssrc === 200000004 && p.payloadType === 96));
+    assert.deepEqual([...(listener.packets[0]?.payload.subarray(0, 4) ?? [])], [0, 0, 1, 0xba]);
+    const started = await waitFor('stream_started', () =>
+      sim.events.find((e) => e.event === 'stream_started' && e.callId === callId),
+    );
+    assert.equal(started['transport'], 'tcp-active');
+    bye(channelId, callId, toTag);
+    await waitFor('stream_stopped', () =>
+      sim.events.find((e) => e.event === 'stream_stopped' && e.callId === callId),
+    );
+    listener.server.close();
+  });
+
+  it('simulator listens for an active platform and answers a=setup:passive', async () => {
+    const channelId = channels[4] ?? '';
+    const tcp = { protocol: 'TCP/RTP/AVP', setup: 'active', connection: 'new' } as const;
+    const { callId, ok, toTag } = await call(channelId, '0200000005', offer(9, '0200000005', tcp));
+    const answer = parseSdp(new TextDecoder().decode(ok.body));
+    const media = answer.media[0];
+    assert.deepEqual([media?.protocol, media?.setup], ['TCP/RTP/AVP', 'passive']);
+
+    const packets: RtpPacket[] = [];
+    const socket = connect({ host: answer.connection, port: media?.port ?? 0 });
+    readFramedRtp(socket, packets);
+    await waitFor('RTP over TCP', () => packets.length >= 30, 5000);
+    assert.ok(packets.every((p) => p.ssrc === 200000005));
+    const started = await waitFor('stream_started', () =>
+      sim.events.find((e) => e.event === 'stream_started' && e.callId === callId),
+    );
+    assert.equal(started['transport'], 'tcp-passive');
+
+    // The platform closing the connection stops the stream; BYE still ends the call.
+    socket.destroy();
+    await waitFor('media_closed', () =>
+      sim.events.find((e) => e.event === 'media_closed' && e.callId === callId),
+    );
+    bye(channelId, callId, toTag);
+    await waitFor('200 to BYE', () =>
+      platform.responsesTo(callId, 'BYE').find((r) => r.status === 200),
     );
   });
 

@@ -7,6 +7,8 @@ export interface SimulatorOptions {
   readonly transport?: 'udp' | 'tcp';
   readonly heartbeat?: number;
   readonly channels?: number;
+  /** The sound sent with the clip (the simulator's default: aac). */
+  readonly audio?: 'aac' | 'g711a' | 'none';
 }
 
 /** The bundled device simulator as a child process, printing one JSON line per event. */
@@ -26,6 +28,7 @@ export function startSimulator(options: SimulatorOptions): RunningProcess {
       String(options.heartbeat ?? 1),
       '--channels',
       String(options.channels ?? 1),
+      ...(options.audio === undefined ? [] : ['--audio', options.audio]),
     ],
     {},
   );

@@ -39,11 +39,10 @@ const service = await startApiService({
   config,
   logger,
   announce: (text) => console.log(text),
-  assets: playerAssets(
-    await Deno.readFile(
-      new URL('../../node_modules/mpegts.js/dist/mpegts.js', import.meta.url).pathname,
-    ),
-  ),
+  assets: playerAssets({
+    mpegtsJs: await readModuleFile('mpegts.js/dist/mpegts.js'),
+    hlsJs: await readModuleFile('hls.js/dist/hls.min.js'),
+  }),
 });
 
 const server = Deno.serve(
@@ -60,6 +59,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     service.stop();
     void server.shutdown().finally(() => Deno.exit(0));
   });
+}
+
+/** A file of a package in the repository's node_modules. */
+function readModuleFile(path: string): Promise<Uint8Array> {
+  return Deno.readFile(new URL(`../../node_modules/${path}`, import.meta.url).pathname);
 }
 
 /** pino's line format on stdout, without pino's Node-only transport machinery. */

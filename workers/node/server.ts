@@ -22,7 +22,10 @@ const service = await startApiService({
   config,
   logger,
   announce: (text) => console.log(text),
-  assets: playerAssets(readFileSync(require.resolve('mpegts.js/dist/mpegts.js'))),
+  assets: playerAssets({
+    mpegtsJs: readFileSync(require.resolve('mpegts.js/dist/mpegts.js')),
+    hlsJs: readFileSync(require.resolve('hls.js/dist/hls.min.js')),
+  }),
 });
 
 const server = serve(

@@ -174,6 +174,30 @@ test('LivePlaylist rejects bad durations, URIs and options', () => {
   );
 });
 
+test('LivePlaylist appends a query to every URI and refuses one with ? or a quote', () => {
+  const list = playlist();
+  list.addSegment({ uri: 'seg0.m4s', durationS: 2, sequence: 0 });
+  list.addSegment({ uri: 'seg1.m4s', durationS: 2, sequence: 1, initUri: 'init-1.mp4' });
+
+  const text = list.render('token=a.b-c_d');
+
+  assert.deepEqual(
+    text.split('\n').filter((line) => line.includes('.m')),
+    [
+      '#EXT-X-MAP:URI="init.mp4?token=a.b-c_d"',
+      'seg0.m4s?token=a.b-c_d',
+      '#EXT-X-MAP:URI="init-1.mp4?token=a.b-c_d"',
+      'seg1.m4s?token=a.b-c_d',
+    ],
+  );
+  for (const query of ['a?b', 'a"b', 'a\nb', 'a#b']) {
+    assert.throws(
+      () => list.render(query),
+      isValidation('Cannot write HLS playlist: query holds a quote, a line break, ? or #'),
+    );
+  }
+});
+
 test('LivePlaylist lists the last windowSize segments in order (property)', () => {
   const segment = fc.record({
     durationS: fc.double({ min: 0, max: 30, noNaN: true }),

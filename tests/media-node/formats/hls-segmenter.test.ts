@@ -271,22 +271,21 @@ test('Segmenter continues the timeline from the next keyframe after flush', () =
   assert.equal(resumed[0]?.init, undefined);
 });
 
-test('Segmenter ignores audio and rejects H.265', () => {
+test('Segmenter counts ADTS it cannot parse and ignores G.711 audio', () => {
   const segmenter = new Segmenter({ targetDurationS: 1 });
-  const audio: ElementaryFrame = {
-    kind: 'audio',
-    codec: 'aac',
-    pts: 0,
-    dts: 0,
-    data: new Uint8Array(9),
-    keyframe: true,
+  const audio = (codec: 'aac' | 'g711a', data: Uint8Array): ElementaryFrame => {
+    return { kind: 'audio', codec, pts: 0, dts: 0, data, keyframe: true };
   };
 
-  assert.deepEqual(segmenter.push(audio), {});
-  assert.throws(
-    () => segmenter.push({ ...video(0, 0), codec: 'h265' }),
-    (e: unknown) => isArgusError(e, errorCodes.CODEC_UNSUPPORTED),
-  );
+  segmenter.push(video(0, 0));
+  const outputs = [
+    segmenter.push(audio('aac', new Uint8Array(9))),
+    segmenter.push(audio('g711a', new Uint8Array(320))),
+  ];
+
+  assert.deepEqual(outputs, [{}, {}]);
+  assert.equal(segmenter.stats.droppedAudioFrames, 1);
+  assert.equal(segmenter.stats.ignoredAudioFrames, 1);
 });
 
 test('Segmenter rejects options out of range', () => {

@@ -15,6 +15,7 @@ import type { SipPeer, SipTransport } from '../../../media-node/sip/sip-transpor
 const deviceId = '34020000001320000001';
 const channelId = '34020000001310000001';
 const peer: SipPeer = { transport: 'UDP', address: '192.0.2.10', port: 5060 };
+const udpOffer = { port: 30000, protocol: 'RTP/AVP' };
 
 /** A device that answers INVITE 200 with `sdp` and BYE 200; `sent` keeps what it received. */
 function device(sdp: string) {
@@ -55,7 +56,7 @@ describe('invitePlay with an answer it cannot read', () => {
   it('ACKs the 200, sends BYE and refuses with UNAVAILABLE (a device with a garbage SDP)', async () => {
     const { sent, client, server } = device('this is no SDP\r\nm=video banana\r\n');
     await assert.rejects(
-      invitePlay(server, client, { deviceId, channelId, rtpPort: 30000, ssrc: 12345 }),
+      invitePlay(server, client, { deviceId, channelId, media: udpOffer, ssrc: 12345 }),
       (error: unknown) =>
         isArgusError(error, errorCodes.UNAVAILABLE) &&
         error.message ===
@@ -86,7 +87,7 @@ describe('invitePlay with an answer it cannot read', () => {
     const dialog = await invitePlay(server, client, {
       deviceId,
       channelId,
-      rtpPort: 30000,
+      media: udpOffer,
       ssrc: 12345,
     });
     assert.equal(dialog.answer.media[0]?.port, 15060);
@@ -94,6 +95,63 @@ describe('invitePlay with an answer it cannot read', () => {
       sent.map((r) => r.method),
       ['INVITE', 'ACK'],
     );
+    client.close();
+  });
+});
+
+describe('invitePlay over TCP', () => {
+  const answerSdp = (y: string) =>
+    [
+      'v=0',
+      `o=${channelId} 0 0 IN IP4 192.0.2.10`,
+      's=Play',
+      'c=IN IP4 192.0.2.10',
+      't=0 0',
+      'm=video 9 TCP/RTP/AVP 96',
+      'a=sendonly',
+      'a=setup:active',
+      'a=rtpmap:96 PS/90000',
+      `y=${y}`,
+      '',
+    ].join('\r\n');
+
+  it('offers TCP/RTP/AVP with a=setup and a=connection (RFC 4145) as the media asks', async () => {
+    const { sent, client, server } = device(answerSdp('0000012345'));
+    const media = {
+      port: 30002,
+      protocol: 'TCP/RTP/AVP',
+      setup: 'passive',
+      connection: 'new',
+    } as const;
+    await invitePlay(server, client, { deviceId, channelId, media, ssrc: 12345 });
+    const offer = new TextDecoder().decode(sent[0]?.body).split('\r\n');
+    for (const line of ['m=video 30002 TCP/RTP/AVP 96', 'a=setup:passive', 'a=connection:new']) {
+      assert.ok(offer.includes(line), `${line} in the offer`);
+    }
+    client.close();
+  });
+
+  it("takes the SSRC of the answer's y= where it differs from the offer's", async () => {
+    const { client, server } = device(answerSdp('0100000001'));
+    const dialog = await invitePlay(server, client, {
+      deviceId,
+      channelId,
+      media: udpOffer,
+      ssrc: 12345,
+    });
+    assert.equal(dialog.ssrc, 100000001);
+    client.close();
+  });
+
+  it('keeps the offered SSRC where the answer has no readable y=', async () => {
+    const { client, server } = device(answerSdp('not-a-number'));
+    const dialog = await invitePlay(server, client, {
+      deviceId,
+      channelId,
+      media: udpOffer,
+      ssrc: 12345,
+    });
+    assert.equal(dialog.ssrc, 12345);
     client.close();
   });
 });
