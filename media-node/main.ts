@@ -107,6 +107,7 @@ const sessions = new LiveSessions({
   logger,
   lingerMs: config.ARGUS_LIVE_LINGER_S * 1000,
   tcpMode: config.ARGUS_RTP_TCP_MODE,
+  meteringIntervalMs: config.ARGUS_METERING_INTERVAL_S * 1000,
 });
 const http = createMediaHttpServer({ sessions, tokens, logger });
 await new Promise<void>((resolve) => {

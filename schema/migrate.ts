@@ -4,6 +4,7 @@ import type { SqlDialectKind } from '../src/sql/database.ts';
 import { eventStoreMigration } from './migrations/0001-event-store.ts';
 import { readModelsMigration } from './migrations/0002-read-models.ts';
 import { platformSettingsMigration } from './migrations/0003-platform-settings.ts';
+import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
 export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
@@ -11,6 +12,7 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0001-event-store': eventStoreMigration(dialect),
     '0002-read-models': readModelsMigration,
     '0003-platform-settings': platformSettingsMigration,
+    '0004-stream-usage': streamUsageMigration,
   };
 }
 

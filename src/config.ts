@@ -44,6 +44,7 @@ const schema = z.object({
   ARGUS_SECRET: z.string().min(32).optional(),
   ARGUS_TOKEN_TTL_S: z.coerce.number().int().positive().default(86400),
   ARGUS_LIVE_LINGER_S: z.coerce.number().nonnegative().default(5),
+  ARGUS_METERING_INTERVAL_S: z.coerce.number().positive().default(60),
   ARGUS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

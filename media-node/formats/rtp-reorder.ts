@@ -27,7 +27,7 @@ export class RtpReorderBuffer {
   private expected: number | undefined;
   private probation: number | undefined;
   private lossBeforeNext = false;
-  private readonly counts = { lost: 0, duplicates: 0, discarded: 0 };
+  private readonly counts = { lost: 0, duplicates: 0, discarded: 0, reordered: 0 };
 
   constructor(depth: number = RTP_REORDER_DEPTH) {
     if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DROPOUT) {
@@ -48,6 +48,11 @@ export class RtpReorderBuffer {
   /** Packets dropped as copies of a packet already emitted or waiting. */
   get duplicates(): number {
     return this.counts.duplicates;
+  }
+
+  /** Packets that arrived after a later one and filled their place in time. */
+  get reordered(): number {
+    return this.counts.reordered;
   }
 
   /** Packets dropped as too late (their place was declared lost) or far out of sequence. */
@@ -82,6 +87,7 @@ export class RtpReorderBuffer {
   private accept(p: RtpPacket, ahead: number, out: OrderedPacket[]): void {
     this.probation = undefined;
     if (ahead === 0) {
+      if (this.pending.size > 0) this.counts.reordered += 1;
       this.emit(p, out);
       this.drain(out);
       return;

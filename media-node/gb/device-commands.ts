@@ -19,6 +19,18 @@ export class DeviceCommands {
     );
   }
 
+  /**
+   * Appends facts of one live session (started, usage, stopped) to the session's own stream:
+   * they change no device state, so no device command should have to read them.
+   */
+  async recordSessionFacts(callId: string, events: readonly DeviceEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#store.appendToStream(
+      streamNames.liveSession(callId),
+      events.map((event) => ({ type: event.type, data: { ...event.data } })),
+    );
+  }
+
   /** Decides against the current state and appends; returns the events appended. */
   async run(deviceId: string, decide: (device: Device) => DeviceEvent[]): Promise<DeviceEvent[]> {
     const outcome = await handleCommand(

@@ -58,7 +58,9 @@ export async function serveHls(
         `Cannot play channel ${channelId} over HLS: no segment yet`,
       );
     }
-    return reply(response, 'application/vnd.apple.mpegurl', new TextEncoder().encode(text));
+    const body = new TextEncoder().encode(text);
+    stream.served(body.length);
+    return reply(response, 'application/vnd.apple.mpegurl', body);
   }
   const bytes = resourceBytes(stream, resource);
   if (bytes === undefined) {
@@ -67,6 +69,7 @@ export async function serveHls(
       `Cannot find HLS resource of ${deviceId}/${channelId}: ${resource}`,
     );
   }
+  stream.served(bytes.length);
   reply(response, resource.endsWith('.mp4') ? 'video/mp4' : 'video/iso.segment', bytes);
 }
 

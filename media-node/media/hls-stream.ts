@@ -16,6 +16,8 @@ export interface HlsStreamOptions {
   readonly windowSize: number;
   /** The clock of request times (ms). */
   readonly now: () => number;
+  /** Told the size of every response served from the stream (metering). */
+  readonly onServed?: (bytes: number) => void;
 }
 
 /** Segments kept after they left the playlist, for players that fetched it just before. */
@@ -37,6 +39,7 @@ export function segmentUri(sequence: number): string {
 export class HlsStream {
   readonly targetDurationS: number;
   readonly #now: () => number;
+  readonly #onServed: ((bytes: number) => void) | undefined;
   readonly #segmenter: Segmenter;
   readonly #playlist: LivePlaylist;
   readonly #inits: Uint8Array[] = [];
@@ -55,6 +58,7 @@ export class HlsStream {
   constructor(options: HlsStreamOptions) {
     this.targetDurationS = options.targetDurationS;
     this.#now = options.now;
+    this.#onServed = options.onServed;
     this.#lastRequestAt = options.now();
     this.#kept = options.windowSize + KEPT_BEHIND_WINDOW;
     this.#segmenter = new Segmenter({ targetDurationS: options.targetDurationS });
@@ -90,6 +94,11 @@ export class HlsStream {
   /** Milliseconds since the last request; 0 while a request waits for the first segment. */
   idleMs(): number {
     return this.#waiters.length > 0 ? 0 : this.#now() - this.#lastRequestAt;
+  }
+
+  /** A response of `bytes` bytes was served from this stream. */
+  served(bytes: number): void {
+    this.#onServed?.(bytes);
   }
 
   /** Remembers a token that opened this stream while it was valid (see hls-routes.ts). */

@@ -4,7 +4,11 @@
  * sends BYE. A session whose RTP stops, whose TCP media connection closes, or that the device
  * ends with BYE, ends its viewers.
  */
-import type { DeviceEvent } from '../../src/domain/device.ts';
+import {
+  decideStreamUsage,
+  type DeviceEvent,
+  type ViewerProtocol,
+} from '../../src/domain/device.ts';
 import { ArgusError, errorCodes } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { DeviceCommands } from '../gb/device-commands.ts';
@@ -18,6 +22,9 @@ import { openRtpReceiver } from './open-rtp-receiver.ts';
 import { RtpIngest } from './rtp-ingest.ts';
 import type { RtpPortPool } from './rtp-port-pool.ts';
 import { answeredPsPayloadType, type RtpReceiver, type TcpMode } from './rtp-receiver.ts';
+import type { StreamDiagnostics } from './stream-diagnostics.ts';
+import { StreamMonitor } from './stream-monitor.ts';
+import type { ViewerMeter } from './usage-meter.ts';
 
 export interface LiveSessionsOptions {
   readonly server: GbServer;
@@ -31,6 +38,11 @@ export interface LiveSessionsOptions {
   readonly noMediaTimeoutMs?: number;
   /** The node's role for RTP over TCP (ARGUS_RTP_TCP_MODE); passive by default. */
   readonly tcpMode?: TcpMode;
+  /**
+   * How often usage is recorded and trouble summarised (ARGUS_METERING_INTERVAL_S); 60 s by
+   * default.
+   */
+  readonly meteringIntervalMs?: number;
 }
 
 /** What a viewer asks for. The first viewer's transport is the one the session uses. */
@@ -39,8 +51,8 @@ export interface LiveRequest {
   readonly channelId: string;
   /** RTP from the device over UDP, or over TCP framed per RFC 4571. */
   readonly transport: 'UDP' | 'TCP';
-  /** How the viewer receives the stream, for the logs. */
-  readonly protocol?: 'HTTP_FLV' | 'WS_FLV' | 'HTTP_HLS';
+  /** How the viewer receives the stream, for the logs and metering (HTTP_FLV by default). */
+  readonly protocol?: ViewerProtocol;
 }
 
 interface Session {
@@ -49,6 +61,8 @@ interface Session {
   readonly channelId: string;
   readonly transport: 'UDP' | 'TCP';
   readonly hub: LiveStream;
+  readonly monitor: StreamMonitor;
+  hlsMeter?: ViewerMeter;
   ready: Promise<void>;
   receiver?: RtpReceiver;
   ingest?: RtpIngest;
@@ -58,11 +72,14 @@ interface Session {
   stopping: boolean;
 }
 
+const DEFAULT_METERING_INTERVAL_MS = 60_000;
+
 export class LiveSessions {
   readonly #options: LiveSessionsOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #watchdog: ReturnType<typeof setInterval>;
   readonly #hlsWatch: ReturnType<typeof setInterval>;
+  readonly #metering: ReturnType<typeof setInterval>;
   #ssrcSerial = 0;
   /** INVITEs sent since start (tests and metrics read it). */
   invites = 0;
@@ -74,6 +91,11 @@ export class LiveSessions {
     this.#watchdog.unref();
     this.#hlsWatch = setInterval(() => this.#checkHls(), 1000);
     this.#hlsWatch.unref();
+    this.#metering = setInterval(
+      () => this.#report(),
+      options.meteringIntervalMs ?? DEFAULT_METERING_INTERVAL_MS,
+    );
+    this.#metering.unref();
   }
 
   /**
@@ -85,7 +107,11 @@ export class LiveSessions {
   async attach(request: LiveRequest, viewer: Viewer): Promise<() => void> {
     const { deviceId, channelId, protocol } = request;
     const attached = await this.#join(request);
-    attached.hub.attach(viewer);
+    const metered = meteredViewer(
+      viewer,
+      attached.monitor.meter.openViewer(protocol ?? 'HTTP_FLV'),
+    );
+    attached.hub.attach(metered);
     this.#options.logger.info(
       { deviceId, channelId, protocol, viewers: attached.hub.viewerCount },
       'viewer attached',
@@ -94,7 +120,9 @@ export class LiveSessions {
     return () => {
       if (detached) return;
       detached = true;
-      const given = attached.hub.detach(viewer);
+      const given = attached.hub.detach(metered);
+      metered.close();
+      void this.#recordUsage(attached);
       this.#options.logger.info(
         { deviceId, channelId, protocol, viewers: attached.hub.viewerCount, ...given },
         'viewer detached',
@@ -112,7 +140,9 @@ export class LiveSessions {
     const { deviceId, channelId } = request;
     const session = await this.#join(request);
     const fresh = session.hub.hls === undefined;
-    const hls = session.hub.startHls();
+    if (fresh) session.hlsMeter = session.monitor.meter.openViewer('HTTP_HLS');
+    const meter = session.hlsMeter;
+    const hls = session.hub.startHls((bytes) => meter?.add(bytes));
     hls.touch();
     if (fresh) {
       const viewers = session.hub.viewerCount;
@@ -151,9 +181,15 @@ export class LiveSessions {
     return this.#sessions.size;
   }
 
+  /** Counters and first-event times of every live session, for `GET /streams`. */
+  diagnostics(): StreamDiagnostics[] {
+    return [...this.#sessions.values()].map((session) => session.monitor.diagnostics());
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#watchdog);
     clearInterval(this.#hlsWatch);
+    clearInterval(this.#metering);
     await Promise.all([...this.#sessions.values()].map((s) => this.#stop(s, 'shutdown', true)));
   }
 
@@ -163,7 +199,7 @@ export class LiveSessions {
       logger: this.#options.logger.child({ deviceId, channelId }),
       now: () => Date.now(),
     });
-    const session: Session = {
+    const fields = {
       key,
       deviceId: request.deviceId,
       channelId: request.channelId,
@@ -173,6 +209,10 @@ export class LiveSessions {
       stopping: false,
       ready: Promise.resolve(),
     };
+    // The monitor reads the ingest, receiver and dialog that #open adds to this same object.
+    const session: Session = Object.assign(fields, {
+      monitor: new StreamMonitor(fields, () => Date.now()),
+    });
     const ready = this.#open(session).catch((error: unknown) => {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
       session.receiver?.close();
@@ -221,7 +261,7 @@ export class LiveSessions {
       },
       'stream started',
     );
-    await this.#record(session.deviceId, {
+    await this.#record(dialog.callId, {
       type: 'LiveStreamStarted',
       data: {
         deviceId: session.deviceId,
@@ -268,21 +308,25 @@ export class LiveSessions {
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     session.hub.close();
     session.receiver?.close();
+    session.hlsMeter?.close();
 
     const { dialog } = session;
     this.#options.logger.info(
       {
         deviceId: session.deviceId,
         channelId: session.channelId,
+        callId: dialog?.callId,
         reason,
         frames: session.hub.frames,
         ...session.ingest?.diagnostics(),
         ...session.receiver?.stats(),
+        ...session.monitor.counters(),
       },
       'stream stopped',
     );
+    await this.#recordUsage(session);
     if (dialog !== undefined) {
-      await this.#record(session.deviceId, {
+      await this.#record(dialog.callId, {
         type: 'LiveStreamStopped',
         data: {
           deviceId: session.deviceId,
@@ -311,6 +355,8 @@ export class LiveSessions {
       if (hls === undefined || session.stopping) continue;
       if (hls.idleMs() <= 3 * hls.targetDurationS * 1000) continue;
       session.hub.stopHls();
+      session.hlsMeter?.close();
+      void this.#recordUsage(session);
       const { deviceId, channelId } = session;
       this.#options.logger.info(
         {
@@ -337,11 +383,38 @@ export class LiveSessions {
     }
   }
 
-  async #record(deviceId: string, event: DeviceEvent): Promise<void> {
+  /** Every interval: each session's usage recorded, and its trouble summarised if any. */
+  #report(): void {
+    for (const session of this.#sessions.values()) {
+      if (session.dialog === undefined || session.stopping) continue;
+      void this.#recordUsage(session);
+      const trouble = session.monitor.takeTrouble();
+      if (trouble === undefined) continue;
+      const { deviceId, channelId, dialog } = session;
+      this.#options.logger.warn(
+        { deviceId, channelId, callId: dialog.callId, ...trouble },
+        'stream trouble',
+      );
+    }
+  }
+
+  /** Records the session's usage since the last time, where anything flowed. */
+  async #recordUsage(session: Session): Promise<void> {
+    const usage = session.monitor.takeUsage();
+    if (usage === undefined) return;
     try {
-      await this.#options.commands.run(deviceId, () => [event]);
+      await this.#options.commands.recordSessionFacts(usage.callId, decideStreamUsage(usage));
     } catch (err) {
-      this.#options.logger.error({ err, deviceId, type: event.type }, 'stream event not recorded');
+      const { deviceId, channelId, callId } = usage;
+      this.#options.logger.error({ err, deviceId, channelId, callId }, 'stream usage not recorded');
+    }
+  }
+
+  async #record(callId: string, event: DeviceEvent): Promise<void> {
+    try {
+      await this.#options.commands.recordSessionFacts(callId, [event]);
+    } catch (err) {
+      this.#options.logger.error({ err, callId, type: event.type }, 'stream event not recorded');
     }
   }
 
@@ -351,4 +424,20 @@ export class LiveSessions {
     const domain = this.#options.server.domain.slice(3, 8);
     return Number(`0${domain}${String(this.#ssrcSerial).padStart(4, '0')}`);
   }
+}
+
+/** The viewer, with every byte written to it counted by `meter`. */
+function meteredViewer(viewer: Viewer, meter: ViewerMeter): Viewer & { close(): void } {
+  return {
+    write(chunk) {
+      meter.add(chunk.length);
+      viewer.write(chunk);
+    },
+    end: () => viewer.end(),
+    abort: (reason) => viewer.abort(reason),
+    get queuedBytes() {
+      return viewer.queuedBytes;
+    },
+    close: () => meter.close(),
+  };
 }

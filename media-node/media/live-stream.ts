@@ -10,7 +10,7 @@ import { defaultHlsOptions, HlsStream } from './hls-stream.ts';
 
 export interface LiveStreamOptions {
   readonly logger: Logger;
-  /** The clock of HLS request times (ms). */
+  /** The clock of HLS request times and of the first keyframe (ms). */
   readonly now: () => number;
 }
 
@@ -18,6 +18,7 @@ export class LiveStream {
   readonly #options: LiveStreamOptions;
   readonly #flv: FlvStreamHub;
   #hls: HlsStream | undefined;
+  #firstKeyframeAt: number | undefined;
 
   constructor(options: LiveStreamOptions) {
     this.#options = options;
@@ -34,12 +35,18 @@ export class LiveStream {
     return this.#flv.frames;
   }
 
+  /** When the first video keyframe arrived (ms since epoch), undefined before. */
+  get firstKeyframeAt(): number | undefined {
+    return this.#firstKeyframeAt;
+  }
+
   /** The HLS stream while HLS is being requested. */
   get hls(): HlsStream | undefined {
     return this.#hls;
   }
 
   push(frame: ElementaryFrame): void {
+    if (frame.kind === 'video' && frame.keyframe) this.#firstKeyframeAt ??= this.#options.now();
     this.#flv.push(frame);
     this.#hls?.push(frame);
   }
@@ -52,9 +59,16 @@ export class LiveStream {
     return this.#flv.detach(viewer);
   }
 
-  /** The HLS stream, started on the first call: its first segment begins at a keyframe. */
-  startHls(): HlsStream {
-    this.#hls ??= new HlsStream({ ...defaultHlsOptions, now: this.#options.now });
+  /**
+   * The HLS stream, started on the first call: its first segment begins at a keyframe.
+   * `onServed` is told the size of every response served from it (metering).
+   */
+  startHls(onServed?: (bytes: number) => void): HlsStream {
+    this.#hls ??= new HlsStream({
+      ...defaultHlsOptions,
+      now: this.#options.now,
+      ...(onServed !== undefined && { onServed }),
+    });
     return this.#hls;
   }
 

@@ -5,7 +5,9 @@
  * - the same path upgraded to a WebSocket (RFC 6455 §4): WS-FLV (ws-flv-viewer.ts);
  * - `GET /live/{deviceId}/{channelId}/index.m3u8?token=…` and the segments it lists: HLS
  *   (hls-routes.ts);
- * - `GET /healthz`.
+ * - `GET /healthz`;
+ * - `GET /streams`, from loopback only: live sessions and their diagnostics
+ *   (diagnostics-route.ts).
  *
  * All viewers of a channel share one live session. CORS is open so that the console's
  * players can fetch from it. Errors are the API's `{error_code, error_msg, request_id}`.
@@ -25,6 +27,7 @@ import { errorBody, httpMapping } from '../../src/api/http-errors.ts';
 import type { TokenService } from '../../src/auth/tokens.ts';
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
+import { diagnosticsPath, serveDiagnostics } from './diagnostics-route.ts';
 import { hlsPath, serveHls } from './hls-routes.ts';
 import { serveHttpFlv } from './http-flv-viewer.ts';
 import type { LiveSessions } from './live-sessions.ts';
@@ -70,6 +73,9 @@ async function route(
   response.setHeader('Access-Control-Allow-Origin', '*');
   if (request.method === 'OPTIONS') return preflight(response);
   if (url.pathname === '/healthz') return health(options, response);
+  if (request.method === 'GET' && url.pathname === diagnosticsPath) {
+    return serveDiagnostics(options.sessions, request, response);
+  }
 
   const flv = flvPath.exec(url.pathname);
   const hls = hlsPath.exec(url.pathname);

@@ -23,6 +23,10 @@ export interface RtpIngestStats {
   /** Packets from another source address (UDP) or of another SSRC. */
   foreign: number;
   lost: number;
+  /** Packets that arrived out of order and were put back in place. */
+  reordered: number;
+  /** Copies of packets already received, dropped. */
+  duplicates: number;
   rtcp: number;
   /** Times the sender's SSRC changed for good (a restarted encoder). */
   ssrcChanges: number;
@@ -58,6 +62,8 @@ export class RtpIngest {
     malformed: 0,
     foreign: 0,
     lost: 0,
+    reordered: 0,
+    duplicates: 0,
     rtcp: 0,
     ssrcChanges: 0,
     otherPayloadType: 0,
@@ -75,6 +81,7 @@ export class RtpIngest {
   #payloadType: number | undefined;
   #frameStart = true;
   #lastPacketAt = 0;
+  #firstPacketAt: number | undefined;
   #markersMeaningful = false;
 
   constructor(options: RtpIngestOptions) {
@@ -84,6 +91,11 @@ export class RtpIngest {
   /** When the last RTP packet arrived (ms since epoch), 0 before the first. */
   get lastPacketAt(): number {
     return this.#lastPacketAt;
+  }
+
+  /** When the first RTP packet was accepted (ms since epoch), undefined before. */
+  get firstPacketAt(): number | undefined {
+    return this.#firstPacketAt;
   }
 
   /** The SSRC the sender uses: devices do not always use the one offered in `y=`. */
@@ -148,6 +160,8 @@ export class RtpIngest {
     this.#count(packet, bytes.length);
     for (const ordered of this.#reorder.push(packet)) this.#demux(ordered);
     this.stats.lost = this.#reorder.lost;
+    this.stats.reordered = this.#reorder.reordered;
+    this.stats.duplicates = this.#reorder.duplicates;
     this.#checkPayload();
   }
 
@@ -187,6 +201,7 @@ export class RtpIngest {
     this.stats.packets++;
     this.stats.bytes += length;
     this.#lastPacketAt = (this.#options.now ?? Date.now)();
+    this.#firstPacketAt ??= this.#lastPacketAt;
     this.#payloadType = packet.payloadType;
     if (packet.payloadType !== this.#negotiatedPayloadType()) this.stats.otherPayloadType++;
   }

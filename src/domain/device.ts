@@ -15,6 +15,30 @@ export interface ChannelInfo {
   readonly parentId?: string;
 }
 
+/** How a viewer received a live stream. */
+export type ViewerProtocol = 'HTTP_FLV' | 'WS_FLV' | 'HTTP_HLS';
+
+/** What one viewer was sent within a usage period, and for how long it watched in it. */
+export interface ViewerUsage {
+  readonly protocol: ViewerProtocol;
+  readonly bytesOut: number;
+  readonly seconds: number;
+}
+
+/**
+ * One live stream's traffic over the period `from`–`to` (ISO 8601): RTP bytes received from
+ * the device, and each viewer's bytes and seconds. Periods of one call follow each other.
+ */
+export interface StreamUsage {
+  readonly deviceId: string;
+  readonly channelId: string;
+  readonly callId: string;
+  readonly bytesIn: number;
+  readonly viewers: readonly ViewerUsage[];
+  readonly from: string;
+  readonly to: string;
+}
+
 export type DeviceEvent =
   | {
       type: 'DeviceAdded';
@@ -48,7 +72,8 @@ export type DeviceEvent =
   | {
       type: 'LiveStreamStopped';
       data: { deviceId: string; channelId: string; callId: string; reason: string; at: string };
-    };
+    }
+  | { type: 'StreamUsageRecorded'; data: StreamUsage };
 
 export type DeviceEventType = DeviceEvent['type'];
 
@@ -73,6 +98,7 @@ export const deviceEventTypes: readonly DeviceEventType[] = [
   'DeviceCatalogUpdated',
   'LiveStreamStarted',
   'LiveStreamStopped',
+  'StreamUsageRecorded',
 ];
 
 export function initialDevice(deviceId: string): Device {
@@ -114,6 +140,7 @@ export function evolveDevice(device: Device, event: DeviceEvent): Device {
       return { ...device, channels: event.data.channels };
     case 'LiveStreamStarted':
     case 'LiveStreamStopped':
+    case 'StreamUsageRecorded':
       return device;
   }
 }
@@ -230,6 +257,15 @@ export function decideCatalog(
       data: { deviceId: device.deviceId, channels: sorted, at: command.at.toISOString() },
     },
   ];
+}
+
+/**
+ * Traffic the media node measured: a plain fact, recorded as measured on the live session's
+ * own stream. A period in which nothing flowed is not recorded.
+ */
+export function decideStreamUsage(usage: StreamUsage): DeviceEvent[] {
+  const flowed = usage.bytesIn > 0 || usage.viewers.some((v) => v.bytesOut > 0);
+  return flowed ? [{ type: 'StreamUsageRecorded', data: usage }] : [];
 }
 
 /** Code-point order, the same on every runtime and locale. */

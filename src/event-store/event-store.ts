@@ -85,4 +85,7 @@ export const streamNames = {
   enterprise: (userId: string) => `enterprise-${userId}`,
   device: (deviceId: string) => `device-${deviceId}`,
   mediaNode: (nodeId: string) => `media-node-${nodeId}`,
+  /** One live session (SIP Call-ID): its start, usage periods and stop, apart from the device
+   * stream so that the device's commands never re-read traffic history. */
+  liveSession: (callId: string) => `live-session-${callId}`,
 } as const;

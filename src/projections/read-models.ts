@@ -6,6 +6,7 @@ import type { MediaNodeEvent } from '../domain/media-node.ts';
 import type { RecordedEvent } from '../event-store/event-store.ts';
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
+import { streamUsageRows } from './stream-usage-rows.ts';
 
 type Handled = DeviceEvent | EnterpriseEvent | MediaNodeEvent;
 type Handlers = {
@@ -15,7 +16,10 @@ type Handlers = {
   ) => Promise<void>;
 };
 
-/** Enterprises, credentials, devices, channels and media nodes, as the API queries them. */
+/**
+ * Enterprises, credentials, devices, channels, media nodes and live stream usage, as the API
+ * queries them.
+ */
 export const readModelsProjection: Projection = {
   name: 'read-models',
   async apply(trx, event: RecordedEvent) {
@@ -127,6 +131,20 @@ const handlers: Handlers = {
   async LiveStreamStarted() {},
 
   async LiveStreamStopped() {},
+
+  async StreamUsageRecorded(trx, data) {
+    const device = await trx
+      .selectFrom('devices')
+      .select('user_id')
+      .where('device_id', '=', data.deviceId)
+      .executeTakeFirst();
+    if (device === undefined) return;
+    await trx
+      .insertInto('stream_usage')
+      .values(streamUsageRows(data, device.user_id))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  },
 
   async MediaNodeStarted(trx, data) {
     const values = {

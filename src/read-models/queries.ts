@@ -89,3 +89,64 @@ export async function latestMediaNode(db: Db) {
     .limit(1)
     .executeTakeFirst();
 }
+
+/** Which usage to sum: any field left out matches every value; times are ISO 8601. */
+export interface UsageFilter {
+  readonly deviceId?: string | undefined;
+  readonly channelId?: string | undefined;
+  /** `RTP` (bytes in), `HTTP_FLV`, `WS_FLV` or `HTTP_HLS`. */
+  readonly protocol?: string | undefined;
+  /** Periods that end after this time. */
+  readonly from?: string | undefined;
+  /** Periods that start before this time. */
+  readonly to?: string | undefined;
+}
+
+/** One line of a usage report. */
+export interface UsageTotal {
+  readonly deviceId: string;
+  readonly channelId: string;
+  readonly direction: 'IN' | 'OUT';
+  readonly protocol: string;
+  readonly bytes: number;
+  /** IN: seconds streamed; OUT: viewer-seconds. */
+  readonly seconds: number;
+}
+
+/**
+ * Live stream usage of an enterprise summed per device, channel, direction and protocol over
+ * the usage periods that overlap `from`–`to` (a period is counted whole).
+ */
+export async function sumStreamUsage(
+  db: Db,
+  userId: string,
+  filter: UsageFilter,
+): Promise<UsageTotal[]> {
+  let query = db.selectFrom('stream_usage').where('user_id', '=', userId);
+  if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId);
+  if (filter.channelId !== undefined) query = query.where('channel_id', '=', filter.channelId);
+  if (filter.protocol !== undefined) query = query.where('protocol', '=', filter.protocol);
+  if (filter.from !== undefined) query = query.where('period_to', '>', filter.from);
+  if (filter.to !== undefined) query = query.where('period_from', '<', filter.to);
+  const rows = await query
+    .select(['device_id', 'channel_id', 'direction', 'protocol'])
+    .select((eb) => [
+      eb.fn.sum<number>('bytes').as('bytes'),
+      eb.fn.sum<number>('seconds').as('seconds'),
+    ])
+    .groupBy(['device_id', 'channel_id', 'direction', 'protocol'])
+    .orderBy('device_id')
+    .orderBy('channel_id')
+    .orderBy('direction')
+    .orderBy('protocol')
+    .execute();
+  // pg returns sums of bigint as strings.
+  return rows.map((r) => ({
+    deviceId: r.device_id,
+    channelId: r.channel_id,
+    direction: r.direction,
+    protocol: r.protocol,
+    bytes: Number(r.bytes),
+    seconds: Number(r.seconds),
+  }));
+}

@@ -77,6 +77,24 @@ export interface PlatformSettingsTable {
   value: string;
 }
 
+/** One direction of one usage period of a live call (schema/migrations/0004). */
+export interface StreamUsageTable {
+  call_id: string;
+  period_from: string;
+  period_to: string;
+  /** `IN` (from the device, protocol `RTP`) or `OUT` (to viewers of `protocol`). */
+  direction: 'IN' | 'OUT';
+  /** `RTP`, `HTTP_FLV`, `WS_FLV` or `HTTP_HLS`. */
+  protocol: string;
+  user_id: string;
+  device_id: string;
+  channel_id: string;
+  bytes: number;
+  /** IN: the period's length; OUT: viewer-seconds summed over the protocol's viewers. */
+  seconds: number;
+  viewers: number;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -86,6 +104,7 @@ export interface Database {
   channels: ChannelsTable;
   media_nodes: MediaNodesTable;
   platform_settings: PlatformSettingsTable;
+  stream_usage: StreamUsageTable;
 }
 
 export type Db = Kysely<Database>;

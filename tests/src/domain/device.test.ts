@@ -11,6 +11,7 @@ import {
   decideKeepalive,
   decideOffline,
   decideRegister,
+  decideStreamUsage,
   decideUnregister,
   foldDevice,
   type ChannelInfo,
@@ -265,5 +266,31 @@ describe('foldDevice', () => {
     assert.equal(given(added, registered).binding, 'UDP 10.0.0.5:5060');
     assert.equal(given(added, registered, wentOffline).state, 'OFFLINE');
     assert.equal(given(added, registered, unregistered).state, 'OFFLINE');
+  });
+});
+
+describe('decideStreamUsage', () => {
+  const usage = {
+    deviceId,
+    channelId: '34020000001310000001',
+    callId: 'call-1',
+    bytesIn: 1000,
+    viewers: [{ protocol: 'HTTP_FLV' as const, bytesOut: 900, seconds: 60 }],
+    from: iso,
+    to: '2024-05-01T08:01:00.000Z',
+  };
+
+  it('decideStreamUsage records the measured usage as it is, changing no state', () => {
+    const device = given(added, registered);
+    assert.deepEqual(decideStreamUsage(usage), [{ type: 'StreamUsageRecorded', data: usage }]);
+    assert.deepEqual(
+      given(added, registered, { type: 'StreamUsageRecorded', data: usage }),
+      device,
+    );
+  });
+
+  it('decideStreamUsage records nothing for a period in which nothing flowed', () => {
+    const idle = { ...usage, bytesIn: 0, viewers: [{ ...usage.viewers[0]!, bytesOut: 0 }] };
+    assert.deepEqual(decideStreamUsage(idle), []);
   });
 });
