@@ -28,12 +28,7 @@ describe('live video end to end', () => {
     platform.removeData();
   });
 
-  const device = async () => {
-    const { json } = await platform.call('GET', '/v1/{user_id}/devices?limit=10&offset=0');
-    return (
-      json.devices as { device_id: string; device_state: string; channel_total: number }[]
-    ).find((d) => d.device_id === deviceId);
-  };
+  const device = () => platform.device(deviceId);
 
   it('batch-add returns the SIP server the device must use', async () => {
     const { status, json } = await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {

@@ -29,12 +29,7 @@ describe('SIP over TCP end to end', () => {
     platform.removeData();
   });
 
-  const device = async () => {
-    const { json } = await platform.call('GET', '/v1/{user_id}/devices?limit=10&offset=0');
-    return (
-      json.devices as { device_id: string; device_state: string; channel_total: number }[]
-    ).find((d) => d.device_id === deviceId);
-  };
+  const device = () => platform.device(deviceId);
 
   it('a TCP simulator registers over its connection and is ONLINE with its channels', async () => {
     const added = await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {

@@ -74,6 +74,15 @@ export class Platform {
     return this.request(method, path, body, { 'Access-Token': this.#token });
   }
 
+  /** One device as `GET /v1/{user_id}/devices` lists it, or undefined. */
+  async device(
+    deviceId: string,
+  ): Promise<{ device_id: string; device_state: string; channel_total: number } | undefined> {
+    const { json } = await this.call('GET', '/v1/{user_id}/devices?limit=1000&offset=0');
+    return (json.devices as { device_id: string }[]).find((d) => d.device_id === deviceId) as
+      { device_id: string; device_state: string; channel_total: number } | undefined;
+  }
+
   async token(): Promise<string> {
     const { status, json } = await this.request(
       'POST',
