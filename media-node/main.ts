@@ -3,7 +3,7 @@
  * their video, HTTP-FLV, WS-FLV and HLS for viewers. Its facts go to the event store; its
  * projection runner keeps the read models the API queries.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { pino } from 'pino';
@@ -51,7 +51,7 @@ const tokens = new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET
 const transport = new SipTransport(logger);
 const sipPort = await transport
   .listen('0.0.0.0', config.ARGUS_SIP_PORT)
-  .catch((err: NodeJS.ErrnoException) => exitOnListenError(err, 'SIP', 'ARGUS_SIP_PORT'));
+  .catch((err: NodeJS.ErrnoException) => exitOnListenError(err, 'ARGUS_SIP_PORT'));
 const addresses = new LocalAddressBook(config.ARGUS_PUBLIC_HOST);
 const client = new SipClient({
   transport,
@@ -109,14 +109,18 @@ const sessions = new LiveSessions({
   tcpMode: config.ARGUS_RTP_TCP_MODE,
   meteringIntervalMs: config.ARGUS_METERING_INTERVAL_S * 1000,
 });
+const servers: ReturnType<typeof createMediaHttpServer>[] = [];
 const http = createMediaHttpServer({ sessions, tokens, logger });
-await new Promise<void>((resolve) => {
-  http.once('error', (err: NodeJS.ErrnoException) =>
-    exitOnListenError(err, 'media HTTP', 'ARGUS_MEDIA_HTTP_PORT'),
-  );
-  http.listen(config.ARGUS_MEDIA_HTTP_PORT, '0.0.0.0', resolve);
-});
-const httpPort = (http.address() as { port: number }).port;
+const httpPort = await listen(http, config.ARGUS_MEDIA_HTTP_PORT, 'ARGUS_MEDIA_HTTP_PORT');
+const https = tlsFiles();
+const httpsPort =
+  https === undefined
+    ? undefined
+    : await listen(
+        createMediaHttpServer({ sessions, tokens, logger }, https),
+        config.ARGUS_MEDIA_HTTPS_PORT,
+        'ARGUS_MEDIA_HTTPS_PORT',
+      );
 
 const publicHost = advertisedHost(config.ARGUS_PUBLIC_HOST);
 await store.appendToStream(streamNames.mediaNode(nodeId), [
@@ -125,6 +129,7 @@ await store.appendToStream(streamNames.mediaNode(nodeId), [
     data: {
       nodeId,
       httpUrl: `http://${publicHost}:${httpPort}`,
+      ...(httpsPort === undefined ? {} : { httpsUrl: `https://${publicHost}:${httpsPort}` }),
       sipHost: publicHost,
       sipPort,
       at: now().toISOString(),
@@ -137,12 +142,32 @@ monitor.start();
 const stop = new AbortController();
 void runner.run(stop.signal);
 
-logger.info({ nodeId, sipPort, httpPort, publicHost, restored }, 'media node listening');
+logger.info({ nodeId, sipPort, httpPort, httpsPort, publicHost, restored }, 'media node listening');
+
+/** Binds a media HTTP(S) server; returns the port bound. */
+async function listen(
+  server: ReturnType<typeof createMediaHttpServer>,
+  port: number,
+  variable: string,
+): Promise<number> {
+  await new Promise<void>((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => exitOnListenError(err, variable));
+    server.listen(port, '0.0.0.0', resolve);
+  });
+  servers.push(server);
+  return (server.address() as { port: number }).port;
+}
+
+/** The PEM certificate chain and key for HTTPS, where both ARGUS_TLS_* are set. */
+function tlsFiles(): { cert: Buffer; key: Buffer } | undefined {
+  if (config.ARGUS_TLS_CERT === undefined || config.ARGUS_TLS_KEY === undefined) return undefined;
+  return { cert: readFileSync(config.ARGUS_TLS_CERT), key: readFileSync(config.ARGUS_TLS_KEY) };
+}
 
 /** A port that cannot be bound ends the process with a line that says what to change. */
-function exitOnListenError(err: NodeJS.ErrnoException, what: string, variable: string): never {
+function exitOnListenError(err: NodeJS.ErrnoException, variable: string): never {
   const reason = err.code === 'EADDRINUSE' ? `in use (set ${variable})` : err.message;
-  logger.error({ code: err.code }, `Cannot listen on the ${what} port: ${reason}`);
+  logger.error({ code: err.code }, `Cannot listen on ${variable}: ${reason}`);
   process.exit(1);
 }
 
@@ -152,7 +177,7 @@ async function shutdown(): Promise<void> {
   catalogs.close();
   await sessions.close();
   client.close();
-  http.close();
+  for (const server of servers) server.close();
   await transport.close();
   await db.destroy();
   process.exit(0);

@@ -4,6 +4,7 @@ import type { SqlDialectKind } from '../src/sql/database.ts';
 import { eventStoreMigration } from './migrations/0001-event-store.ts';
 import { readModelsMigration } from './migrations/0002-read-models.ts';
 import { platformSettingsMigration } from './migrations/0003-platform-settings.ts';
+import { mediaNodeHttpsMigration } from './migrations/0005-media-node-https.ts';
 import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
@@ -13,6 +14,7 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0002-read-models': readModelsMigration,
     '0003-platform-settings': platformSettingsMigration,
     '0004-stream-usage': streamUsageMigration,
+    '0005-media-node-https': mediaNodeHttpsMigration,
   };
 }
 

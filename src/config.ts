@@ -28,6 +28,9 @@ const schema = z.object({
     .default('30000-30499'),
   ARGUS_RTP_TCP_MODE: z.enum(['passive', 'active']).default('passive'),
   ARGUS_MEDIA_HTTP_PORT: port.default(8081),
+  ARGUS_MEDIA_HTTPS_PORT: port.default(8443),
+  ARGUS_TLS_CERT: z.string().optional(),
+  ARGUS_TLS_KEY: z.string().optional(),
   ARGUS_MEDIA_NODE_ID: z.string().min(1).default('media-1'),
   ARGUS_USER_ID: z
     .string()

@@ -12,6 +12,7 @@
  * All viewers of a channel share one live session. CORS is open so that the console's
  * players can fetch from it. Errors are the API's `{error_code, error_msg, request_id}`.
  */
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import {
   createServer,
   STATUS_CODES,
@@ -44,12 +45,20 @@ export interface MediaHttpServerOptions {
   readonly logger: Logger;
 }
 
-export function createMediaHttpServer(options: MediaHttpServerOptions): Server {
-  const server = createServer((request, response) => {
+/**
+ * The media node's HTTP server; with `tls` (PEM certificate chain and key), the same routes
+ * over HTTPS, for HTTPS_FLV and WSS.
+ */
+export function createMediaHttpServer(
+  options: MediaHttpServerOptions,
+  tls?: { cert: Buffer; key: Buffer },
+): Server | HttpsServer {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     void route(options, request, response).catch((error: unknown) =>
       sendError(options.logger, response, error),
     );
-  });
+  };
+  const server = tls === undefined ? createServer(handle) : createHttpsServer(tls, handle);
   const ws = new WebSocketServer({
     noServer: true,
     maxPayload: WS_MAX_MESSAGE_BYTES,

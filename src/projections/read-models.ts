@@ -149,6 +149,7 @@ const handlers: Handlers = {
   async MediaNodeStarted(trx, data) {
     const values = {
       http_url: data.httpUrl,
+      https_url: data.httpsUrl ?? null,
       sip_host: data.sipHost,
       sip_port: data.sipPort,
       started_at: data.at,

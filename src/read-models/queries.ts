@@ -72,6 +72,7 @@ export async function findChannelRoute(
       'devices.device_state',
       'channels.channel_state',
       'media_nodes.http_url',
+      'media_nodes.https_url',
       'media_nodes.node_id',
     ])
     .where('channels.user_id', '=', userId)

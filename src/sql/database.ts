@@ -67,6 +67,7 @@ export interface ChannelsTable {
 export interface MediaNodesTable {
   node_id: string;
   http_url: string;
+  https_url: string | null;
   sip_host: string;
   sip_port: number;
   started_at: string;

@@ -101,10 +101,13 @@ async function liveUrl(
     case 'HTTP_HLS':
       return `${httpUrl}${path}/index.m3u8?${query}`;
     case 'HTTPS_FLV':
-      throw new ArgusError(
-        errorCodes.UNAVAILABLE,
-        `Cannot play channel ${channelId} over HTTPS: TLS is not configured on its media node`,
-      );
+      if (route.https_url === null) {
+        throw new ArgusError(
+          errorCodes.UNAVAILABLE,
+          `Cannot play channel ${channelId} over HTTPS: TLS is not configured on its media node`,
+        );
+      }
+      return `${route.https_url}${path}.flv?${query}`;
   }
 }
 
