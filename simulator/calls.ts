@@ -17,6 +17,7 @@ import type { GbSdp, SdpMedia } from '../media-node/formats/sdp.ts';
 import { parseSipUri } from '../media-node/formats/sip-message.ts';
 import type { SipRequest, SipResponse } from '../media-node/formats/sip-message.ts';
 import { ClipStreamer } from './clip-streamer.ts';
+import { faultySender } from './faults.ts';
 import type { StreamTarget } from './clip-streamer.ts';
 import type { Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
@@ -110,6 +111,8 @@ export class Calls {
       return;
     }
     if (call.ended) return;
+    const faults = this.ua.config.faults;
+    if (faults !== undefined) send = faultySender(send, faults);
     call.streamer = new ClipStreamer(this.frames(), send, call.target, this.clock);
     call.streamer.start();
     const { address, port, ssrc } = call.target;

@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import { isGbId } from '../media-node/formats/gb-id.ts';
 import type { ClipAudioCodec } from './media/clip-audio.ts';
+import { parseFaults } from './faults.ts';
+import type { StreamFaults } from './faults.ts';
 
 export interface SimulatorConfig {
   server: { host: string; port: number };
@@ -24,6 +26,8 @@ export interface SimulatorConfig {
   audio: ClipAudioCodec;
   /** Address written in Via, Contact and SDP; found from the route to the server by default. */
   localIp?: string;
+  /** Faults put into the RTP stream (faults.ts); none by default. */
+  faults?: StreamFaults;
 }
 
 const OPTIONS = {
@@ -39,6 +43,7 @@ const OPTIONS = {
   'local-port': { type: 'string' },
   'local-ip': { type: 'string' },
   audio: { type: 'string' },
+  fault: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -46,6 +51,7 @@ export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id
   [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
   [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
   [--audio aac|g711a|none]
+  [--fault loss=PCT,reorder=N,duplicate=PCT,ssrc0,no-psm,seed=N]
 Each flag may also come from ARGUS_SIM_<FLAG> (e.g. ARGUS_SIM_DEVICE_ID).`;
 
 /** A configuration error: the CLI prints the message and the usage, and exits with status 64. */
@@ -84,7 +90,17 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorCon
   };
   const localIp = get('local-ip');
   if (localIp !== undefined) config.localIp = localIp;
+  const fault = get('fault');
+  if (fault !== undefined) config.faults = parseStreamFaults(fault);
   return config;
+}
+
+function parseStreamFaults(value: string): StreamFaults {
+  try {
+    return parseFaults(value);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function required(value: string | undefined, flag: string): string {

@@ -5,6 +5,8 @@
  */
 
 const TIMESTAMP_MODULUS = 2 ** 33;
+/** A step between two frames of a track beyond this, either way, is a device clock jump. */
+export const FLV_MAX_STEP_TICKS = 10 * 90000;
 
 /** Signed difference of two 33-bit 90 kHz times, for deltas below 2^32 ticks (13 hours). */
 export function delta33(to: number, from: number): number {
@@ -34,8 +36,10 @@ export class FlvClock {
 
   /**
    * Milliseconds of the 90 kHz time `ticks` on `track`: from the origin, floored, never
-   * below the track's previous value. Undefined where the track has not started and `ticks`
-   * is before the origin.
+   * below the track's previous value. A step longer than FLV_MAX_STEP_TICKS is a clock jump,
+   * not elapsed time: the track goes on from where it was (the FRI SPVMN tool sends one
+   * audio PES 11 hours ahead, then returns). Undefined where the track has not started and
+   * `ticks` is before the origin.
    */
   toMs(track: FlvTrack, ticks: number): number | undefined {
     const time = this.tracks[track];
@@ -45,7 +49,8 @@ export class FlvClock {
       if (fromOrigin < 0) return undefined;
       time.elapsedTicks = fromOrigin;
     } else {
-      time.elapsedTicks += delta33(ticks, time.last);
+      const step = delta33(ticks, time.last);
+      if (Math.abs(step) <= FLV_MAX_STEP_TICKS) time.elapsedTicks += step;
     }
     time.last = ticks;
     time.lastMs = Math.max(time.lastMs, Math.floor(time.elapsedTicks / 90));
