@@ -32,6 +32,8 @@ export interface RtpIngestStats {
   ssrcChanges: number;
   /** Packets whose payload type is not the negotiated one. */
   otherPayloadType: number;
+  /** Video frames held back after a loss, until the next keyframe. */
+  skippedUntilKeyframe: number;
 }
 
 export interface RtpIngestOptions {
@@ -67,6 +69,7 @@ export class RtpIngest {
     rtcp: 0,
     ssrcChanges: 0,
     otherPayloadType: 0,
+    skippedUntilKeyframe: 0,
   };
   readonly #reorder = new RtpReorderBuffer();
   readonly #demuxer = new PsDemuxer();
@@ -80,6 +83,7 @@ export class RtpIngest {
   #sniffed = 0;
   #payloadType: number | undefined;
   #frameStart = true;
+  #awaitKeyframe = false;
   #lastPacketAt = 0;
   #firstPacketAt: number | undefined;
   #markersMeaningful = false;
@@ -212,10 +216,24 @@ export class RtpIngest {
       this.#sniffer.observe(ordered.payload);
     }
     this.#frameStart = ordered.marker;
+    // A lost packet breaks the frame it belonged to and every frame predicted from it.
+    if (ordered.afterLoss) this.#awaitKeyframe = true;
     for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss)) {
-      this.#options.onFrame(frame);
+      this.#deliver(frame);
     }
     this.#endFrameOnMarker(ordered.marker);
+  }
+
+  /** Passes a frame on, except video after a loss until the next keyframe. */
+  #deliver(frame: ElementaryFrame): void {
+    if (frame.kind === 'video') {
+      if (frame.keyframe) this.#awaitKeyframe = false;
+      else if (this.#awaitKeyframe) {
+        this.stats.skippedUntilKeyframe++;
+        return;
+      }
+    }
+    this.#options.onFrame(frame);
   }
 
   /**
@@ -228,7 +246,7 @@ export class RtpIngest {
       return;
     }
     if (!this.#markersMeaningful) return;
-    for (const frame of this.#demuxer.markFrameEnd()) this.#options.onFrame(frame);
+    for (const frame of this.#demuxer.markFrameEnd()) this.#deliver(frame);
   }
 
   /** Once, after enough packets: a stream without a single PS pack is named for what it is. */

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { ElementaryFrame } from '../../../media-node/formats/ps-demuxer.ts';
-import { buildRtpPacket } from '../../../media-node/formats/rtp.ts';
+import { muxPsVideoFrame } from '../../../media-node/formats/ps-muxer.ts';
+import { buildRtpPacket, packetizeRtp } from '../../../media-node/formats/rtp.ts';
 import { RtpIngest } from '../../../media-node/media/rtp-ingest.ts';
+import { readClipFrames } from '../../../simulator/media/clip.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
 import { psFramePackets, senderReport, SMALL_ACCESS_UNIT } from './support.ts';
 
@@ -103,5 +105,33 @@ describe('RtpIngest', () => {
     for (const packet of psFramePackets({ index: 1, ssrc: 9 })) rtp.push(packet);
     assert.equal(rtp.stats.malformed, 2);
     assert.equal(frames.length, 2);
+  });
+});
+
+describe('RtpIngest after a loss', () => {
+  it('holds video back from a lost packet until the next keyframe', () => {
+    const { rtp, frames } = ingest();
+    const clip = readClipFrames().slice(0, 50);
+    let sequence = 0;
+    clip.forEach((frame, index) => {
+      const ps = muxPsVideoFrame(frame.data, { pts: index * 3600, keyframe: frame.keyframe });
+      const packets = packetizeRtp(ps, {
+        payloadType: 96,
+        ssrc: 9,
+        timestamp: index * 3600,
+        firstSequence: sequence,
+      });
+      sequence += packets.length;
+      // Frame 5, a P-frame of one packet, never arrives.
+      packets.forEach((packet, n) => {
+        if (!(index === 5 && n === 0)) rtp.push(buildRtpPacket(packet));
+      });
+    });
+
+    const delivered = frames.filter((f) => f.kind === 'video');
+    const keyframeAt = delivered.findIndex((f, n) => n >= 5 && f.keyframe);
+    assert.equal(keyframeAt, 5, 'the first frame after frames 0–4 is the next keyframe');
+    assert.ok(rtp.stats.skippedUntilKeyframe >= 18, `skipped ${rtp.stats.skippedUntilKeyframe}`);
+    assert.ok(delivered.length <= 30, `delivered ${delivered.length} of 50`);
   });
 });
