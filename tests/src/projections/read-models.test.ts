@@ -323,6 +323,7 @@ describe('readModelsProjection', () => {
       {
         node_id: 'media-1',
         http_url: 'http://10.0.0.2:8081',
+        https_url: null,
         sip_host: '10.0.0.1',
         sip_port: 5060,
         started_at: later,
