@@ -115,7 +115,10 @@ type GeneralProfile = Pick<
   | 'generalLevelIdc'
 >;
 
-/** profile_tier_level(1, maxNumSubLayersMinus1) (§7.3.3): general fields kept, sub-layers skipped. */
+/**
+ * profile_tier_level(1, maxNumSubLayersMinus1) (§7.3.3): general fields kept, sub-layers
+ * skipped.
+ */
 function readProfileTierLevel(reader: BitReader, maxNumSubLayersMinus1: number): GeneralProfile {
   const generalProfileSpace = reader.bits(2);
   const generalTierFlag = reader.bit();
@@ -131,7 +134,8 @@ function readProfileTierLevel(reader: BitReader, maxNumSubLayersMinus1: number):
     profilePresent.push(reader.bit() === 1);
     levelPresent.push(reader.bit() === 1);
   }
-  if (maxNumSubLayersMinus1 > 0) reader.skip(2 * (8 - maxNumSubLayersMinus1)); // reserved_zero_2bits
+  // reserved_zero_2bits for each absent sub-layer
+  if (maxNumSubLayersMinus1 > 0) reader.skip(2 * (8 - maxNumSubLayersMinus1));
   for (let i = 0; i < maxNumSubLayersMinus1; i++) {
     // sub_layer profile: space, tier, idc, 32 compatibility flags, 48 constraint bits.
     if (profilePresent[i] === true) reader.skip(88);
@@ -221,7 +225,8 @@ function checkRecordUnits(units: Uint8Array[]): void {
     if (type !== expected[i] || unit.length > 0xffff) {
       throw new ArgusError(
         errorCodes.CODEC_MALFORMED,
-        `Cannot build HEVC configuration record: unit ${i} is not a VPS/SPS/PPS of 2..65535 bytes: type ${type}, ${unit.length} bytes`,
+        `Cannot build HEVC configuration record: unit ${i} is not a VPS/SPS/PPS ` +
+          `of 2..65535 bytes: type ${type}, ${unit.length} bytes`,
       );
     }
   });
