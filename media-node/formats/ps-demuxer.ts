@@ -40,12 +40,17 @@ const STREAM_TYPES: ReadonlyMap<number, VideoCodec | AudioCodec> = new Map([
 
 const STREAM_ID = { end: 0xb9, pack: 0xba, map: 0xbc, private1: 0xbd } as const;
 const EMPTY = new Uint8Array(0);
+const PTS_MODULUS = 2 ** 33;
 /** Returned by the unit readers when the buffer ends inside a header. */
 const NEED_MORE = -1;
 
 type Sink = 'video' | 'audio' | 'skip';
 
 interface AccessUnit {
+  /** The PTS its first PES carried, where it carried one. */
+  pesPts: number | undefined;
+  /** Unwrapped RTP timestamp of the packet that started it, where the caller gave one. */
+  rtpTime: number | undefined;
   pts: number;
   dts: number;
   parts: Uint8Array[];
@@ -84,6 +89,13 @@ export class PsDemuxer {
   private au: AccessUnit | undefined;
   private audio: AudioPes | undefined;
   private lastAudioPts = 0;
+  private readonly rtpClock = new RtpClock();
+  /** Unwrapped RTP timestamp of the chunk being parsed; undefined where none was given. */
+  private rtpTime: number | undefined;
+  /** PTS of the last access unit that carried a PTS. */
+  private lastPesPts: number | undefined;
+  /** A PES PTS and the RTP time it came at: the origin of synthesised PTS. */
+  private ptsAnchor: { pts: number; rtpTime: number } | undefined;
 
   /** Stream types declared by the latest program_stream_map, by stream_id. */
   get streamMap(): ReadonlyMap<number, VideoCodec | AudioCodec> {
@@ -96,9 +108,14 @@ export class PsDemuxer {
    * frame in progress is dropped and parsing resumes at the next pack or video PES. Returns
    * the frames this chunk completed. Payload bytes are copied once per frame: until then
    * the demuxer holds views of `chunk`, so its buffer must not be reused for other data.
+   *
+   * `rtpTimestamp` (the packet's 32-bit RTP timestamp, 90 kHz) serves devices whose PES
+   * carry no PTS or the same PTS on every frame: a video PES then starts an access unit when
+   * the RTP timestamp changes, and that unit's PTS (and DTS) is taken from the RTP clock.
    */
-  push(chunk: Uint8Array, afterLoss = false): ElementaryFrame[] {
+  push(chunk: Uint8Array, afterLoss = false, rtpTimestamp?: number): ElementaryFrame[] {
     if (afterLoss) this.onLoss();
+    this.rtpTime = rtpTimestamp === undefined ? undefined : this.rtpClock.unwrap(rtpTimestamp);
     const out: ElementaryFrame[] = [];
     let data = chunk;
     if (this.carry.length > 0) {
@@ -259,20 +276,53 @@ export class PsDemuxer {
     return offset + header.headerLength;
   }
 
-  // A PES with a new PTS starts an access unit; one without PTS (or with the same PTS)
-  // continues it (Hikvision splits an IDR into 65478-byte PES, only the first with PTS).
   private startVideoPes(streamId: number, header: PesHeader, out: ElementaryFrame[]): void {
     this.videoStreamId ??= streamId;
     if (streamId !== this.videoStreamId) {
       this.sink = 'skip';
       return;
     }
-    const { pts, dts } = header;
-    if (pts !== undefined && pts !== this.au?.pts) {
+    if (this.startsAccessUnit(header.pts)) {
       this.completeAccessUnit(out);
-      this.au = { pts, dts: dts ?? pts, parts: [], size: 0, broken: false };
+      this.au = this.openAccessUnit(header);
     }
     this.sink = this.au === undefined ? 'skip' : 'video';
+  }
+
+  // A PES with a new PTS starts an access unit; one without PTS (or with the same PTS)
+  // continues it (Hikvision splits an IDR into 65478-byte PES, only the first with PTS),
+  // unless the RTP timestamp moved on: then the PTS is missing or stuck and a new frame began.
+  private startsAccessUnit(pts: number | undefined): boolean {
+    const au = this.au;
+    const rtpTime = this.rtpTime;
+    if (au === undefined) return pts !== undefined || rtpTime !== undefined;
+    if (pts !== undefined && pts !== au.pesPts) return true;
+    return rtpTime !== undefined && au.rtpTime !== undefined && rtpTime !== au.rtpTime;
+  }
+
+  // A PTS the previous access unit did not carry is taken as it is; a missing or repeated one
+  // is synthesised from the RTP clock. Undefined where there is neither.
+  private openAccessUnit(header: PesHeader): AccessUnit | undefined {
+    const { pts: pesPts, dts } = header;
+    const rtpTime = this.rtpTime;
+    const repeated = pesPts === undefined || pesPts === this.lastPesPts;
+    if (pesPts !== undefined) this.lastPesPts = pesPts;
+    const unit = { pesPts, rtpTime, parts: [], size: 0, broken: false };
+
+    if (rtpTime !== undefined && repeated) {
+      const pts = this.ptsFromRtp(rtpTime);
+      return { ...unit, pts, dts: pts };
+    }
+    if (pesPts === undefined) return undefined;
+    if (rtpTime !== undefined) this.ptsAnchor = { pts: pesPts, rtpTime };
+    return { ...unit, pts: pesPts, dts: dts ?? pesPts };
+  }
+
+  // Counted from the last real PTS, so a stream that drops its PTS now and then never jumps
+  // between the two clocks; the RTP timestamp itself where no PTS was ever seen.
+  private ptsFromRtp(rtpTime: number): number {
+    const anchor = this.ptsAnchor ?? { pts: 0, rtpTime: 0 };
+    return modulo(anchor.pts + rtpTime - anchor.rtpTime, PTS_MODULUS);
   }
 
   private startAudioPes(streamId: number, header: PesHeader): void {
@@ -339,6 +389,24 @@ export class PsDemuxer {
     this.stats.skippedBytes += next - offset;
     return found >= 0 ? found : this.wait(data, next);
   }
+}
+
+/** Extends 32-bit RTP timestamps (RFC 3550 §5.1) across their wrap. */
+class RtpClock {
+  private last: number | undefined;
+  private extended = 0;
+
+  unwrap(timestamp: number): number {
+    const raw = timestamp >>> 0;
+    // The signed 32-bit difference: a step back stays a step back, a wrap moves forward.
+    this.extended = this.last === undefined ? raw : this.extended + ((raw - this.last) | 0);
+    this.last = raw;
+    return this.extended;
+  }
+}
+
+function modulo(value: number, modulus: number): number {
+  return ((value % modulus) + modulus) % modulus;
 }
 
 /** Pack and video PES start codes: the only places a demuxer resynchronises at. */

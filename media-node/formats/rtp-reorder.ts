@@ -10,13 +10,19 @@ export interface OrderedPacket extends RtpPacket {
 const MAX_DROPOUT = 3000;
 /** Packets this far behind are late or duplicated, never a restart (RFC 3550 §A.1). */
 const MAX_MISORDER = 100;
+/**
+ * Packets held before the first one is emitted, so that packets overtaken at the very start
+ * are not dropped as late (capped by the depth).
+ */
+const STARTUP_PACKETS = 8;
 
 /**
  * Restores RTP sequence order (RFC 3550 §A.1, 16-bit sequence numbers with wrap): holds
  * packets that arrive early, drops duplicates, and declares the missing packets lost once more
  * than `depth` packets wait. A jump beyond MAX_DROPOUT is taken as a restarted sender after
- * two consecutive packets confirm it. Holds at most `depth` packets; no timers: the caller
- * decides when to `flush()`.
+ * two consecutive packets confirm it. The first min(depth, STARTUP_PACKETS) packets are held
+ * and the stream starts at the lowest of them, so a reordered start loses nothing. Holds at
+ * most `depth` packets; no timers: the caller decides when to `flush()`.
  */
 export class RtpReorderBuffer {
   private readonly depth: number;
@@ -24,6 +30,7 @@ export class RtpReorderBuffer {
   // Recently passed sequence numbers: the number where emitted, -1 where declared lost.
   private readonly passed: Int32Array;
   private readonly lateWindow: number;
+  private readonly startupPackets: number;
   private expected: number | undefined;
   private probation: number | undefined;
   private lossBeforeNext = false;
@@ -37,6 +44,7 @@ export class RtpReorderBuffer {
     }
     this.depth = depth;
     this.lateWindow = Math.max(MAX_MISORDER, 2 * depth);
+    this.startupPackets = Math.min(depth, STARTUP_PACKETS);
     this.passed = new Int32Array(2 ** Math.ceil(Math.log2(this.lateWindow + 1))).fill(-1);
   }
 
@@ -65,7 +73,7 @@ export class RtpReorderBuffer {
     const out: OrderedPacket[] = [];
     const seq = p.sequenceNumber;
     if (this.expected === undefined) {
-      this.emit(p, out);
+      this.hold(p, out);
       return out;
     }
 
@@ -80,8 +88,30 @@ export class RtpReorderBuffer {
   /** Emits every waiting packet in order, declaring the gaps between them lost. */
   flush(): OrderedPacket[] {
     const out: OrderedPacket[] = [];
+    if (this.expected === undefined && this.pending.size > 0) this.start(out);
     while (this.pending.size > 0) this.skipToNextPending(out);
     return out;
+  }
+
+  private hold(p: RtpPacket, out: OrderedPacket[]): void {
+    if (this.pending.has(p.sequenceNumber)) {
+      this.counts.duplicates += 1;
+      return;
+    }
+    this.pending.set(p.sequenceNumber, p);
+    if (this.pending.size >= Math.max(1, this.startupPackets)) this.start(out);
+  }
+
+  // Emits the lowest held packet, then takes the others as if they had arrived after it.
+  private start(out: OrderedPacket[]): void {
+    const held = [...this.pending.values()];
+    this.pending.clear();
+    const first = lowestSequence(held);
+    this.emit(first, out);
+    const distance = (p: RtpPacket) => (p.sequenceNumber - first.sequenceNumber) & 0xffff;
+    for (const p of held.sort((a, b) => distance(a) - distance(b))) {
+      if (p !== first) out.push(...this.push(p));
+    }
   }
 
   private accept(p: RtpPacket, ahead: number, out: OrderedPacket[]): void {
@@ -149,4 +179,21 @@ export class RtpReorderBuffer {
   private pass(seq: number, value: number): void {
     this.passed[seq & (this.passed.length - 1)] = value;
   }
+}
+
+/**
+ * The packet the others follow (wrap-aware): the one with the most others less than
+ * MAX_DROPOUT ahead of it, so a stray far-off packet cannot become the start.
+ */
+function lowestSequence(packets: RtpPacket[]): RtpPacket {
+  let best = packets[0] as RtpPacket;
+  let bestFollowers = -1;
+  for (const candidate of packets) {
+    const followers = packets.filter(
+      (p) =>
+        p !== candidate && ((p.sequenceNumber - candidate.sequenceNumber) & 0xffff) < MAX_DROPOUT,
+    ).length;
+    if (followers > bestFollowers) [best, bestFollowers] = [candidate, followers];
+  }
+  return best;
 }

@@ -218,7 +218,7 @@ export class RtpIngest {
     this.#frameStart = ordered.marker;
     // A lost packet breaks the frame it belonged to and every frame predicted from it.
     if (ordered.afterLoss) this.#awaitKeyframe = true;
-    for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss)) {
+    for (const frame of this.#demuxer.push(ordered.payload, ordered.afterLoss, ordered.timestamp)) {
       this.#deliver(frame);
     }
     this.#endFrameOnMarker(ordered.marker);

@@ -24,12 +24,42 @@ function pushAll(buffer: RtpReorderBuffer, sequences: number[]): OrderedPacket[]
 
 const seqs = (packets: OrderedPacket[]) => packets.map((p) => p.sequenceNumber);
 
-test('RtpReorderBuffer passes packets in order straight through', () => {
+test('RtpReorderBuffer passes packets in order straight through once started', () => {
+  const buffer = new RtpReorderBuffer(3);
+
+  const out = [10, 11, 12, 13, 14].map((seq) => seqs(buffer.push(packet(seq))));
+
+  assert.deepEqual(out, [[], [], [10, 11, 12], [13], [14]]);
+});
+
+test('RtpReorderBuffer starts at the lowest of the first packets when they come shuffled', () => {
   const buffer = new RtpReorderBuffer();
 
-  const out = [10, 11, 12].map((seq) => seqs(buffer.push(packet(seq))));
+  const held = pushAll(buffer, [5, 2, 7, 0, 3, 1, 6]);
+  const out = [...held, ...buffer.push(packet(4)), ...buffer.push(packet(8))];
 
-  assert.deepEqual(out, [[10], [11], [12]]);
+  assert.deepEqual(seqs(held), []);
+  assert.deepEqual(seqs(out), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(out.every((p) => !p.afterLoss));
+  assert.deepEqual([buffer.lost, buffer.discarded], [0, 0]);
+});
+
+test('RtpReorderBuffer starts at the lowest of the first packets across the 16-bit wrap', () => {
+  const buffer = new RtpReorderBuffer();
+
+  const out = pushAll(buffer, [1, 65533, 0, 65535, 3, 65534, 2, 4]);
+
+  assert.deepEqual(seqs(out), [65533, 65534, 65535, 0, 1, 2, 3, 4]);
+  assert.equal(buffer.lost, 0);
+});
+
+test('RtpReorderBuffer does not start at a stray packet far from the others', () => {
+  const buffer = new RtpReorderBuffer(4);
+
+  const out = pushAll(buffer, [101, 40000, 100, 102, 103]);
+
+  assert.deepEqual(seqs(out), [100, 101, 102, 103]);
+  assert.equal(buffer.discarded, 1);
 });
 
 test('RtpReorderBuffer restores the order of shuffled packets', () => {
@@ -77,9 +107,8 @@ test('RtpReorderBuffer declares a gap lost when more than depth packets wait', (
 
 test('RtpReorderBuffer holds at most depth packets, at the limit and one past it', () => {
   const buffer = new RtpReorderBuffer(3);
-  buffer.push(packet(0));
 
-  assert.deepEqual(seqs(pushAll(buffer, [2, 3, 4])), []);
+  assert.deepEqual(seqs(pushAll(buffer, [0, 2, 3, 4])), [0]);
   assert.deepEqual(seqs(buffer.push(packet(5))), [2, 3, 4, 5]);
 });
 
@@ -94,14 +123,12 @@ test('RtpReorderBuffer discards a packet arriving after its place was declared l
 
 test('RtpReorderBuffer flush emits waiting packets with their gaps lost', () => {
   const buffer = new RtpReorderBuffer(8);
-  pushAll(buffer, [10, 12, 15]);
+  const out = [...pushAll(buffer, [10, 12, 15]), ...buffer.flush()];
 
-  const out = buffer.flush();
-
-  assert.deepEqual(seqs(out), [12, 15]);
+  assert.deepEqual(seqs(out), [10, 12, 15]);
   assert.deepEqual(
     out.map((p) => p.afterLoss),
-    [true, true],
+    [false, true, true],
   );
   assert.equal(buffer.lost, 3);
   assert.deepEqual(seqs(buffer.push(packet(16))), [16]);
@@ -109,7 +136,7 @@ test('RtpReorderBuffer flush emits waiting packets with their gaps lost', () => 
 
 test('RtpReorderBuffer follows a restarted sender after two consecutive packets, not after one', () => {
   const buffer = new RtpReorderBuffer(4);
-  pushAll(buffer, [100, 101]);
+  pushAll(buffer, [98, 99, 100, 101]);
 
   assert.deepEqual(buffer.push(packet(40000)), []);
   assert.deepEqual(seqs(buffer.push(packet(102))), [102]);
