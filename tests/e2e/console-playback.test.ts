@@ -9,8 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 
 import { chromiumMissing, launchChromium } from '../support/browser.ts';
 import { Platform } from '../support/platform.ts';
-import { eventually, type RunningProcess } from '../support/processes.ts';
-import { isEvent, startSimulator } from '../support/simulator.ts';
+import type { RunningProcess } from '../support/processes.ts';
+import { startOnlineCamera } from '../support/simulator.ts';
 
 const deviceId = '34020000001320000005';
 
@@ -21,19 +21,7 @@ describe('console playback in Chromium', { skip: chromiumMissing }, () => {
 
   before(async () => {
     await platform.start();
-    await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {
-      devices: [{ device_id: deviceId, device_name: 'Lobby', device_password: 'lobby-pw' }],
-    });
-    camera = startSimulator({ sipPort: platform.sipPort, deviceId, password: 'lobby-pw' });
-    await camera.waitFor(isEvent('registered'));
-    await eventually(
-      async () => {
-        const { json } = await platform.call('GET', `/v1/{user_id}/channels?device_id=${deviceId}`);
-        return json.total === 1 ? json : undefined;
-      },
-      15_000,
-      'the channel listed',
-    );
+    camera = await startOnlineCamera(platform, { deviceId, password: 'lobby-pw', name: 'Lobby' });
     browser = await launchChromium();
   });
   after(async () => {

@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { ffprobeMissing, probeVideo } from '../support/ffprobe.ts';
 import { Platform } from '../support/platform.ts';
-import { eventually, type RunningProcess } from '../support/processes.ts';
-import { isEvent, startSimulator } from '../support/simulator.ts';
+import type { RunningProcess } from '../support/processes.ts';
+import { startOnlineCamera } from '../support/simulator.ts';
 
 const deviceId = '34020000001320000031';
 const opensslMissing = existsSync('/usr/bin/openssl') ? false : 'openssl is not installed';
@@ -69,19 +69,7 @@ describe('HTTPS-FLV', { skip: opensslMissing || ffprobeMissing }, () => {
 
   before(async () => {
     await platform.start();
-    await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {
-      devices: [{ device_id: deviceId, device_name: 'TLS cam', device_password: 'tls-pw' }],
-    });
-    camera = startSimulator({ sipPort: platform.sipPort, deviceId, password: 'tls-pw' });
-    await camera.waitFor(isEvent('registered'));
-    await eventually(
-      async () => {
-        const { json } = await platform.call('GET', `/v1/{user_id}/channels?device_id=${deviceId}`);
-        return json.total === 1 ? json : undefined;
-      },
-      15_000,
-      'the channel listed',
-    );
+    camera = await startOnlineCamera(platform, { deviceId, password: 'tls-pw', name: 'TLS cam' });
   });
   after(async () => {
     await camera?.stop('SIGKILL');

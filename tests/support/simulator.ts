@@ -1,4 +1,5 @@
-import { RunningProcess } from './processes.ts';
+import type { Platform } from './platform.ts';
+import { eventually, RunningProcess } from './processes.ts';
 
 export interface SimulatorOptions {
   readonly sipPort: number;
@@ -35,3 +36,31 @@ export function startSimulator(options: SimulatorOptions): RunningProcess {
 }
 
 export const isEvent = (name: string) => (line: Record<string, unknown>) => line['event'] === name;
+
+/**
+ * Adds a device through the API, starts the simulator as that device and waits until its
+ * channels are listed: the usual start of an end-to-end test.
+ */
+export async function startOnlineCamera(
+  platform: Platform,
+  camera: { deviceId: string; password: string; name?: string; channels?: number },
+): Promise<RunningProcess> {
+  const { deviceId, password } = camera;
+  const channels = camera.channels ?? 1;
+  await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {
+    devices: [
+      { device_id: deviceId, device_name: camera.name ?? 'Camera', device_password: password },
+    ],
+  });
+  const process = startSimulator({ sipPort: platform.sipPort, deviceId, password, channels });
+  await process.waitFor(isEvent('registered'));
+  await eventually(
+    async () => {
+      const { json } = await platform.call('GET', `/v1/{user_id}/channels?device_id=${deviceId}`);
+      return json.total === channels ? json : undefined;
+    },
+    15_000,
+    `${channels} channels listed`,
+  );
+  return process;
+}
