@@ -22,7 +22,10 @@ const RETRY_MS = 5000;
 /** Longest wait for the unregistration on exit. */
 const UNREGISTER_MS = 2000;
 
-/** The server refused the credentials (401/407 after answering the challenge) or the device (403). */
+/**
+ * The server refused the credentials (401/407 after answering the challenge) or the device
+ * (403).
+ */
 export class RegistrationRefused extends Error {
   override readonly name = 'RegistrationRefused';
   constructor(

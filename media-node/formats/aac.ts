@@ -125,7 +125,8 @@ export function audioSpecificConfig(config: AacConfig): Uint8Array {
   if (objectType < 1 || objectType > 30 || samplingFrequencyIndex > 12) {
     throw new ArgusError(
       errorCodes.CODEC_UNSUPPORTED,
-      `Cannot write AudioSpecificConfig: object type or frequency index out of range: ${objectType}, ${samplingFrequencyIndex}`,
+      'Cannot write AudioSpecificConfig: object type or frequency index out of range: ' +
+        `${objectType}, ${samplingFrequencyIndex}`,
     );
   }
   const bits =

@@ -177,7 +177,10 @@ export class FlvMuxer {
     return flvMetadata({ ...video, ...audio });
   }
 
-  /** What a late viewer needs before the cached tags: metadata and the sequence headers that exist. */
+  /**
+   * What a late viewer needs before the cached tags: metadata and the sequence headers that
+   * exist.
+   */
   headerTags(timestampMs = 0): Uint8Array[] {
     const tags = [
       this.metadataTag(),

@@ -102,7 +102,8 @@ export class GbServer {
 
   /** `sip:<serverId>@<domain>` with a fresh tag: the platform as From. */
   platformFrom(): string {
-    return `<sip:${this.#options.serverId}@${this.#options.domain}>;tag=${crypto.randomUUID().slice(0, 8)}`;
+    const tag = crypto.randomUUID().slice(0, 8);
+    return `<sip:${this.#options.serverId}@${this.#options.domain}>;tag=${tag}`;
   }
 
   /** The local address a registered device reaches us on. */

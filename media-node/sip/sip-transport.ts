@@ -118,7 +118,9 @@ export class SipTransport {
       if (this.#connections.get(key) === socket) this.#connections.delete(key);
       // A message cut off by the end of the connection never reaches the handler.
       if (!lostSync && framer.buffered > 0) {
-        const reason = `Cannot frame SIP stream: connection closed inside a message: ${framer.buffered} bytes`;
+        const reason =
+          'Cannot frame SIP stream: connection closed inside a message: ' +
+          `${framer.buffered} bytes`;
         this.#drop(new Error(reason), peer, framer.buffered);
       }
     });

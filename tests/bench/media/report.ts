@@ -109,7 +109,8 @@ export function formatTable(steps: readonly StepResult[]): string {
 
 /** What each column means, printed under the table. */
 export const LEGEND = [
-  'node %core: media node CPU (all threads, /proc schedstat), % of one core: median of 3 windows of 4 s',
+  'node %core: media node CPU (all threads, /proc schedstat), % of one core: ' +
+    'median of 3 windows of 4 s',
   '%core/stream: (node - idle node) / N, i.e. CPU seconds per stream-second x 100',
   '%core/viewer: (node - node with the same N and M = 0) / (N x M)',
   'RSS MiB/stream: growth of mean VmRSS since the previous N with M = 0 (idle for the first) ' +
