@@ -27,8 +27,18 @@ import { T1, T2 } from './sip-transactions.ts';
 import { newTag } from './user-agent.ts';
 import type { UserAgent } from './user-agent.ts';
 
-/** `f=` of the answer: H.264 (2), CIF-class (2), 25 fps, CBR (1), 256 kbit/s; no audio. */
-const MEDIA_FORMAT = 'v/2/2/25/1/256a///';
+/**
+ * `f=` of the answer (GB/T 28181-2016 Annex F): H.264 (2) or, as the 2022 edition numbers it,
+ * H.265 (5); CIF-class (2), 25 fps, CBR (1), 256 kbit/s; no audio.
+ */
+const MEDIA_FORMAT = { h264: 'v/2/2/25/1/256a///', h265: 'v/5/2/25/1/256a///' } as const;
+
+/** Reason phrases of the statuses a camera refuses a TCP offer with (RFC 3261 §21.4). */
+const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request',
+  415: 'Unsupported Media Type',
+  488: 'Not Acceptable Here',
+};
 
 interface Offer {
   channelId: string;
@@ -86,6 +96,7 @@ export class Calls {
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       this.ua.reply(req, error.status, error.reason);
+      this.emit({ event: 'invite_refused', callId, status: error.status });
       return;
     }
     this.ua.reply(req, 100, 'Trying');
@@ -189,7 +200,19 @@ export class Calls {
     const ssrc = readSsrc(sdp.ssrc);
     const address = media.address ?? sdp.connection;
     const target = { address, port: media.port, ssrc, payloadType };
-    return { channelId, role, target, protocol: media.protocol, setup: media.setup };
+    const served = this.#servedRole(role);
+    return { channelId, role: served, target, protocol: media.protocol, setup: media.setup };
+  }
+
+  /**
+   * The role the camera takes: the offered one, unless it was told to refuse TCP
+   * (`--refuse-tcp`), where it rejects the offer or falls back to UDP in its answer.
+   */
+  #servedRole(offered: MediaRole): MediaRole {
+    const refusal = this.ua.config.refuseTcp;
+    if (offered === 'udp' || refusal === undefined) return offered;
+    if (refusal === 'answer-udp') return 'udp';
+    throw new Rejection(refusal.status, REASON_PHRASES[refusal.status] ?? 'Not Acceptable');
   }
 
   /** The Request-URI user names the channel; the device ID itself means the first channel. */
@@ -236,6 +259,7 @@ export class Calls {
       port: target.port,
       protocol: offer.protocol,
       ...(offer.setup !== undefined && { setup: offer.setup }),
+      answered: leg.answer.protocol,
     });
     if (!this.ua.transport.reliable) this.#resendOk(call, T1);
     call.timers.push(this.clock.setTimeout(() => this.#end(call), 64 * T1));
@@ -265,7 +289,7 @@ export class Calls {
         },
       ],
       ssrc: formatGbSsrc(target.ssrc),
-      format: MEDIA_FORMAT,
+      format: MEDIA_FORMAT[this.ua.config.codec ?? 'h264'],
     });
   }
 }

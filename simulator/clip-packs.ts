@@ -26,6 +26,8 @@ export function clipFramePacks(frame: ClipFrame, pts: number): TimedPack[] {
   const video = muxPsVideoFrame(frame.data, {
     pts,
     keyframe: frame.keyframe,
+    // The stream map declares 0x24 for H.265, 0x1B for H.264 (GB/T 28181-2016 §C.2.4).
+    ...(frame.codec === undefined ? {} : { codec: frame.codec }),
     ...(codec === undefined ? {} : { audio: codec }),
   });
   return [

@@ -28,7 +28,19 @@ export interface SimulatorConfig {
   localIp?: string;
   /** Faults put into the RTP stream (faults.ts); none by default. */
   faults?: StreamFaults;
+  /** The video sent: the H.264 clip (default) or its H.265 twin. */
+  codec?: ClipVideoCodec;
+  /** How TCP offers are refused, as cameras that only send over UDP do; served by default. */
+  refuseTcp?: TcpRefusal;
 }
+
+export type ClipVideoCodec = 'h264' | 'h265';
+
+/**
+ * A camera that cannot send RTP over TCP: it answers a TCP offer with an error status (488,
+ * 415, 400, …), or with a 200 whose SDP offers only RTP/AVP (`answer-udp`).
+ */
+export type TcpRefusal = { status: number } | 'answer-udp';
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -44,13 +56,15 @@ const OPTIONS = {
   'local-ip': { type: 'string' },
   audio: { type: 'string' },
   fault: { type: 'string' },
+  codec: { type: 'string' },
+  'refuse-tcp': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
 export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id ID --password SECRET
   [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
   [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
-  [--audio aac|g711a|none]
+  [--audio aac|g711a|none] [--codec h264|h265] [--refuse-tcp STATUS|udp]
   [--fault loss=PCT,reorder=N,duplicate=PCT,ssrc0,no-psm,seed=N]
 Each flag may also come from ARGUS_SIM_<FLAG> (e.g. ARGUS_SIM_DEVICE_ID).`;
 
@@ -92,6 +106,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorCon
   if (localIp !== undefined) config.localIp = localIp;
   const fault = get('fault');
   if (fault !== undefined) config.faults = parseStreamFaults(fault);
+  const codec = get('codec');
+  if (codec !== undefined) config.codec = parseCodec(codec);
+  const refuseTcp = get('refuse-tcp');
+  if (refuseTcp !== undefined) config.refuseTcp = parseTcpRefusal(refuseTcp);
   return config;
 }
 
@@ -132,6 +150,23 @@ function parseAudio(value: string): ClipAudioCodec {
     throw new ConfigError(`Cannot start: --audio is not aac, g711a or none: ${value}`);
   }
   return lower;
+}
+
+function parseCodec(value: string): ClipVideoCodec {
+  const lower = value.toLowerCase();
+  if (lower !== 'h264' && lower !== 'h265') {
+    throw new ConfigError(`Cannot start: --codec is not h264 or h265: ${value}`);
+  }
+  return lower;
+}
+
+/** `udp`: answer TCP offers with RTP/AVP; a status 400..699: refuse them with it. */
+function parseTcpRefusal(value: string): TcpRefusal {
+  if (value.toLowerCase() === 'udp') return 'answer-udp';
+  if (!/^[4-6]\d\d$/.test(value)) {
+    throw new ConfigError(`Cannot start: --refuse-tcp is not udp or a status 400..699: ${value}`);
+  }
+  return { status: Number(value) };
 }
 
 function parseNumber(value: string, flag: string, min: number, max: number): number {

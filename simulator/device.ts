@@ -17,9 +17,10 @@ import type { SipMessage, SipRequest } from '../media-node/formats/sip-message.t
 import { Calls } from './calls.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
-import type { SimulatorConfig } from './config.ts';
+import type { ClipVideoCodec, SimulatorConfig } from './config.ts';
 import type { EmitEvent } from './events.ts';
 import { readClipFrames } from './media/clip.ts';
+import { readHevcClipFrames } from './media/clip-h265.ts';
 import { withClipAudio, type ClipAudioCodec } from './media/clip-audio.ts';
 import type { ClipFrame } from './media/clip.ts';
 import { Registration, RegistrationRefused } from './registration.ts';
@@ -83,7 +84,7 @@ export class Device {
     this.#ua = new UserAgent(options.config, options.transport, this.#clock);
     this.#registration = new Registration(this.#ua, this.#clock, this.#emit, options.onFatal);
     this.#channelIds = channelIdsOf(options.config.deviceId, options.config.channels);
-    const frames = options.frames ?? cachedClip(options.config.audio);
+    const frames = options.frames ?? cachedClip(options.config.audio, options.config.codec);
     this.#calls = new Calls(this.#ua, this.#clock, this.#emit, frames, this.#channelIds);
   }
 
@@ -279,8 +280,9 @@ export class Device {
   }
 }
 
-/** Reads the committed clip and its sound once, on the first call. */
-function cachedClip(audio: ClipAudioCodec): () => ClipFrame[] {
+/** Reads the committed clip (H.264, or its H.265 twin) and its sound once, on the first call. */
+function cachedClip(audio: ClipAudioCodec, codec: ClipVideoCodec = 'h264'): () => ClipFrame[] {
   let frames: ClipFrame[] | undefined;
-  return () => (frames ??= withClipAudio(readClipFrames(), audio));
+  const read = codec === 'h265' ? readHevcClipFrames : readClipFrames;
+  return () => (frames ??= withClipAudio(read(), audio));
 }

@@ -11,6 +11,8 @@ export type SimulatorEventName =
   | 'device_info_sent'
   | 'device_status_sent'
   | 'invite'
+  /** An INVITE answered with an error status (e.g. a TCP offer under `--refuse-tcp`). */
+  | 'invite_refused'
   | 'ack'
   | 'bye'
   | 'stream_started'

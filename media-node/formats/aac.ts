@@ -80,6 +80,34 @@ export function parseAdts(data: Uint8Array): AdtsFrames {
   return { config, frames, skippedBytes: skippedBytes + (data.length - at) };
 }
 
+/** How much audio a run of ADTS frames holds: samples per channel, and their rate. */
+export interface AdtsDuration {
+  samples: number;
+  sampleRate: number;
+}
+
+/**
+ * The samples per channel in the ADTS frames of `data` (1024 per raw_data_block), at the
+ * sample rate of the first frame; bytes that are not a complete frame are passed over as
+ * parseAdts does. Reads headers only and copies nothing. Undefined where no frame is found.
+ */
+export function adtsDuration(data: Uint8Array): AdtsDuration | undefined {
+  let samples = 0;
+  let sampleRate: number | undefined;
+  let at = 0;
+  while (at + MIN_HEADER_BYTES <= data.length) {
+    const header = readAdtsHeader(data, at);
+    if (header === undefined || at + header.frameLength > data.length) {
+      at += 1;
+      continue;
+    }
+    sampleRate ??= header.config.sampleRate;
+    samples += AAC_SAMPLES_PER_FRAME * header.rawDataBlocks;
+    at += header.frameLength;
+  }
+  return sampleRate === undefined ? undefined : { samples, sampleRate };
+}
+
 /** adts_fixed_header and adts_variable_header at `at`, or undefined where not valid. */
 function readAdtsHeader(data: Uint8Array, at: number): AdtsHeader | undefined {
   if (data[at] !== 0xff) return undefined;

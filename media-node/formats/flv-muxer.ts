@@ -49,6 +49,8 @@ export class FlvMuxer {
   private videoStarted = false;
   /** False until the first video keyframe is written (or at once without waitForVideo). */
   private streamStarted: boolean;
+  /** Set by startWithoutVideo(): video is ignored from then on. */
+  private withoutVideo = false;
   private readonly heldAudio: ElementaryFrame[] = [];
   private audioHeaderDue = false;
   private rejectedBefore = 0;
@@ -93,14 +95,31 @@ export class FlvMuxer {
     return flvHeader(this.tracks);
   }
 
+  /** True once startWithoutVideo() made this an audio-only stream. */
+  get audioOnly(): boolean {
+    return this.withoutVideo;
+  }
+
+  /**
+   * Makes this an audio-only stream (a channel found to send no video, audio-only.ts): the
+   * audio held for the first keyframe is written now, later audio at once, and video is
+   * ignored from here on, as the file header given to viewers says there is none. Returns
+   * the tags of the held audio.
+   */
+  startWithoutVideo(): Uint8Array[] {
+    this.withoutVideo = true;
+    return this.streamStarted ? [] : this.startStream();
+  }
+
   /** Returns the tags for one frame, possibly none (see the class comment). */
   push(frame: ElementaryFrame): Uint8Array[] {
     return frame.kind === 'video' ? this.pushVideo(frame) : this.pushAudio(frame);
   }
 
   private pushVideo(frame: ElementaryFrame): Uint8Array[] {
+    if (this.withoutVideo) return [];
     const track = this.videoTrack(frame.codec === 'h265' ? 'h265' : 'h264');
-    const nals = splitAnnexB(frame.data);
+    const nals = frame.nals ?? splitAnnexB(frame.data);
     const configChanged = track.update(nals);
     const keyframe = frame.keyframe || track.isKeyframe(nals);
     if (!this.videoStarted && !(keyframe && track.configured)) return [];
@@ -114,8 +133,8 @@ export class FlvMuxer {
     this.videoStarted = true;
 
     const composition = Math.round(delta33(frame.pts, frame.dts) / 90);
-    const body = track.frameBody(nals, keyframe, composition);
-    if (body !== undefined) tags.push(flvTag(FLV_TAG_TYPE.video, ms, body));
+    const tag = track.frameTag(ms, nals, keyframe, composition);
+    if (tag !== undefined) tags.push(tag);
     if (!this.streamStarted) tags.push(...this.startStream());
     return tags;
   }

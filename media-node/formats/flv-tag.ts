@@ -21,19 +21,46 @@ export function flvHeader(opts: { video: boolean; audio: boolean }): Uint8Array 
  * CODEC_MALFORMED where the body is longer than 2^24 - 1 bytes or the time is negative.
  */
 export function flvTag(type: 8 | 9 | 18, timestampMs: number, body: Uint8Array): Uint8Array {
-  if (body.length > MAX_TAG_BODY_BYTES) {
-    throw tagError(`body above ${MAX_TAG_BODY_BYTES} bytes: ${body.length}`);
+  const writer = tagWriter(type, timestampMs, body.length);
+  return writer
+    .bytesFrom(body)
+    .u32(TAG_HEADER_BYTES + body.length)
+    .finish();
+}
+
+/**
+ * One FLV tag as flvTag writes it, whose body is `head` and then each of `units` behind its
+ * length in 4 bytes (the length-prefixed form of ISO/IEC 14496-15 §5.3.4.2): the units are
+ * copied once, straight into the tag, instead of into a body and then again into the tag.
+ * Throws like flvTag.
+ */
+export function flvTagOfUnits(
+  type: 8 | 9,
+  timestampMs: number,
+  head: Uint8Array,
+  units: readonly Uint8Array[],
+): Uint8Array {
+  let bodyLength = head.length;
+  for (const unit of units) bodyLength += 4 + unit.length;
+  const writer = tagWriter(type, timestampMs, bodyLength);
+  writer.bytesFrom(head);
+  for (const unit of units) writer.u32(unit.length).bytesFrom(unit);
+  return writer.u32(TAG_HEADER_BYTES + bodyLength).finish();
+}
+
+/** A writer for a whole tag, its header written: the body and PreviousTagSize follow. */
+function tagWriter(type: 8 | 9 | 18, timestampMs: number, bodyLength: number): ByteWriter {
+  if (bodyLength > MAX_TAG_BODY_BYTES) {
+    throw tagError(`body above ${MAX_TAG_BODY_BYTES} bytes: ${bodyLength}`);
   }
   if (!(timestampMs >= 0)) throw tagError(`time is negative: ${timestampMs}`);
   const time = Math.floor(timestampMs) % 2 ** 32;
-  const writer = new ByteWriter(TAG_HEADER_BYTES + body.length + 4);
-  writer.u8(type).u24(body.length);
-  writer
+  const writer = new ByteWriter(TAG_HEADER_BYTES + bodyLength + 4);
+  writer.u8(type).u24(bodyLength);
+  return writer
     .u24(time & 0xffffff)
     .u8(time >>> 24)
     .u24(0);
-  writer.bytesFrom(body).u32(TAG_HEADER_BYTES + body.length);
-  return writer.finish();
 }
 
 function tagError(reason: string): ArgusError {

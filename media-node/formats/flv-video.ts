@@ -1,5 +1,5 @@
 import { ByteWriter } from './bytes.ts';
-import { toAvcc } from './h264.ts';
+import { FLV_TAG_TYPE, flvTagOfUnits } from './flv-tag.ts';
 import type { FlvMetadata } from './flv-tag.ts';
 import type { VideoCodec } from './ps-demuxer.ts';
 import { VideoConfig } from './video-config.ts';
@@ -15,18 +15,18 @@ export const FLV_HEVC_FOURCC = 0x68766331;
 /** What differs between H.264 and H.265 in FLV video tags. */
 interface CodecRules {
   sequenceHeaderBody(record: Uint8Array): Uint8Array;
-  frameBody(keyframe: boolean, compositionMs: number, data: Uint8Array): Uint8Array;
+  /** The bytes of a frame's body before its length-prefixed NAL units. */
+  frameHead(keyframe: boolean, compositionMs: number): Uint8Array;
   videocodecid: number;
 }
 
 const AVC_RULES: CodecRules = {
   // FrameType 1, CodecID 7, AVCPacketType 0, CompositionTime 0 (FLV spec v10 §E.4.3.1).
   sequenceHeaderBody: (record) => withPrefix([0x10 | FLV_AVC_CODEC_ID, 0, 0, 0, 0], record),
-  frameBody: (keyframe, compositionMs, data) => {
-    const body = new ByteWriter(5 + data.length);
-    body.u8(((keyframe ? 1 : 2) << 4) | FLV_AVC_CODEC_ID).u8(1); // AVCPacketType 1: NALUs
-    body.u24(compositionMs & 0xffffff); // SI24 CompositionTime
-    return body.bytesFrom(data).finish();
+  frameHead: (keyframe, compositionMs) => {
+    const head = new ByteWriter(5);
+    head.u8(((keyframe ? 1 : 2) << 4) | FLV_AVC_CODEC_ID).u8(1); // AVCPacketType 1: NALUs
+    return head.u24(compositionMs & 0xffffff).finish(); // SI24 CompositionTime
   },
   videocodecid: FLV_AVC_CODEC_ID,
 };
@@ -39,15 +39,15 @@ const HEVC_RULES: CodecRules = {
   sequenceHeaderBody: (record) =>
     withPrefix([EX_HEADER | 0x10 | PACKET_TYPE.sequenceStart], withFourCc(record)),
   // CodedFramesX leaves out a CompositionTime of 0 (Enhanced RTMP v1, ExVideoTagBody).
-  frameBody: (keyframe, compositionMs, data) => {
+  frameHead: (keyframe, compositionMs) => {
     const frameType = (keyframe ? 1 : 2) << 4;
     if (compositionMs === 0) {
-      return withPrefix([EX_HEADER | frameType | PACKET_TYPE.codedFramesX], withFourCc(data));
+      const head = new ByteWriter(5).u8(EX_HEADER | frameType | PACKET_TYPE.codedFramesX);
+      return head.u32(FLV_HEVC_FOURCC).finish();
     }
-    const body = new ByteWriter(8 + data.length);
-    body.u8(EX_HEADER | frameType | PACKET_TYPE.codedFrames).u32(FLV_HEVC_FOURCC);
-    body.u24(compositionMs & 0xffffff); // SI24 CompositionTime
-    return body.bytesFrom(data).finish();
+    const head = new ByteWriter(8);
+    head.u8(EX_HEADER | frameType | PACKET_TYPE.codedFrames).u32(FLV_HEVC_FOURCC);
+    return head.u24(compositionMs & 0xffffff).finish(); // SI24 CompositionTime
   },
   videocodecid: FLV_HEVC_FOURCC,
 };
@@ -108,17 +108,24 @@ export class FlvVideoTrack {
   }
 
   /**
-   * The tag body for one frame, in length-prefixed form without parameter sets and AUDs;
-   * undefined where nothing else is left. `compositionMs` is clamped to the SI24 range.
+   * The whole video tag of one frame at `timestampMs`, its NAL units length-prefixed without
+   * parameter sets and AUDs; undefined where nothing else is left. `compositionMs` is
+   * clamped to the SI24 range. Throws like flvTag.
    */
-  frameBody(nals: Uint8Array[], keyframe: boolean, compositionMs: number): Uint8Array | undefined {
+  frameTag(
+    timestampMs: number,
+    nals: Uint8Array[],
+    keyframe: boolean,
+    compositionMs: number,
+  ): Uint8Array | undefined {
     const units = this.config.sampleUnits(nals);
     if (units.length === 0) return undefined;
     const composition = Math.max(
       -MAX_COMPOSITION_MS - 1,
       Math.min(MAX_COMPOSITION_MS, compositionMs),
     );
-    return this.rules.frameBody(keyframe, composition, toAvcc(units));
+    const head = this.rules.frameHead(keyframe, composition);
+    return flvTagOfUnits(FLV_TAG_TYPE.video, timestampMs, head, units);
   }
 
   /** Size and codec id for onMetaData, once an SPS was parsed. */

@@ -89,7 +89,9 @@ interface OpenSegment {
  * backwards: a step that is not forward or longer than 10 s is taken as the previous frame
  * duration. Audio times follow the video timeline from the latest video frame. Composition
  * offsets (PTS - DTS) carry B-frame reordering. Frames before the first keyframe with
- * parameter sets are dropped and counted. Memory is bounded by maxSegmentBytes plus one
+ * parameter sets are dropped and counted. A channel without video (startAudioOnly()) is
+ * segmented from its AAC alone, on the audio's own timeline, cut every `targetDurationS`;
+ * G.711 without video cannot be served (`problem`). Memory is bounded by maxSegmentBytes plus one
  * frame, and the audio limits of limits.ts.
  */
 export class Segmenter {
@@ -107,6 +109,8 @@ export class Segmenter {
   private lastDts: number | undefined;
   private lastTicks = 0;
   private lastStep = DEFAULT_FRAME_STEP;
+  private audioOnly = false;
+  private refusal: string | undefined;
 
   /** Throws ArgusError VALIDATION where an option is out of range. */
   constructor(opts: SegmenterOptions) {
@@ -126,10 +130,27 @@ export class Segmenter {
     this.stats = Object.assign(this.audio.stats, { ...counters, ignoredAudioFrames: 0 });
   }
 
+  /** Why this stream gives no segments, once that is known (G.711 without video). */
+  get problem(): string | undefined {
+    return this.refusal;
+  }
+
   /** Takes the next frame in decode order. Device input does not make it throw. */
   push(frame: ElementaryFrame): SegmenterOutput {
+    if (this.audioOnly) return this.pushAudioOnly(frame);
     if (frame.kind === 'audio') return this.pushAudio(frame);
     return this.pushVideo(frame);
+  }
+
+  /**
+   * Makes this an audio-only stream (a channel found to send no video, audio-only.ts): the
+   * init segment holds the AAC track alone, segments are cut every `targetDurationS` of
+   * audio, and video is dropped from here on. Returns what the audio held for the first
+   * keyframe produced, in order.
+   */
+  startAudioOnly(): SegmenterOutput[] {
+    this.audioOnly = true;
+    return this.heldAudio.splice(0).map((frame) => this.pushAudioOnly(frame));
   }
 
   /**
@@ -145,7 +166,7 @@ export class Segmenter {
 
   private pushVideo(frame: ElementaryFrame): SegmenterOutput {
     const out: SegmenterOutput = this.switchCodec(frame.codec === 'h265' ? 'h265' : 'h264');
-    const nals = splitAnnexB(frame.data);
+    const nals = frame.nals ?? splitAnnexB(frame.data);
     this.initPending ||= this.updateConfig(nals);
     const units = this.video.sampleUnits(nals);
     const keyframe = frame.keyframe || this.video.isKeyframe(units);
@@ -211,6 +232,42 @@ export class Segmenter {
     return {};
   }
 
+  private pushAudioOnly(frame: ElementaryFrame): SegmenterOutput {
+    if (frame.kind === 'video') {
+      this.stats.skippedFrames += 1;
+      return {};
+    }
+    if (frame.codec !== 'aac') return this.refuseAudio(frame.codec);
+
+    const out: SegmenterOutput = {};
+    const ticks = this.advance(frame.pts);
+    if (this.segment !== undefined && ticks - this.segment.startTicks >= this.targetTicks) {
+      out.segment = this.close(this.segment, ticks);
+      this.segment = undefined;
+    }
+    // A new AudioSpecificConfig drops the samples of the old one, the open segment's too.
+    if (this.audio.push(frame.data, ticks)) {
+      this.initPending = true;
+      this.segment = undefined;
+    }
+    if (this.segment === undefined && this.audio.configured) this.openAudioOnly(out, ticks);
+    return out;
+  }
+
+  private openAudioOnly(out: SegmenterOutput, ticks: number): void {
+    if (this.initPending || this.initsSent === 0) out.init = this.takeInit();
+    const opensInit = out.init !== undefined;
+    const discontinuity = opensInit && this.initsSent > 1;
+    this.segment = { startTicks: ticks, samples: [], bytes: 0, discontinuity, opensInit };
+  }
+
+  // fMP4 has no G.711 sample entry that browsers (Media Source Extensions) decode.
+  private refuseAudio(codec: ElementaryFrame['codec']): SegmenterOutput {
+    this.stats.ignoredAudioFrames += 1;
+    this.refusal ??= `Cannot segment audio-only HLS: fMP4 for browsers carries AAC, not ${codec}`;
+    return {};
+  }
+
   private releaseHeldAudio(): void {
     for (const frame of this.heldAudio.splice(0)) {
       this.audio.push(frame.data, this.ticksOf(frame.pts));
@@ -249,22 +306,24 @@ export class Segmenter {
   }
 
   private buildInit(): Uint8Array {
-    const { codec, record } = this.video;
-    const sps = this.video.sps?.sps;
-    const tracks: TrackInfo[] = [
-      {
-        id: VIDEO_TRACK_ID,
-        kind: 'video',
-        codec,
-        timescale: TIMESCALE,
-        width: sps?.width ?? 0,
-        height: sps?.height ?? 0,
-        config: record ?? new Uint8Array(0),
-      },
-    ];
+    const tracks: TrackInfo[] = this.audioOnly ? [] : [this.videoTrack()];
     const audio = this.audio.trackInfo();
     if (audio !== undefined) tracks.push(audio);
     return initSegment(tracks);
+  }
+
+  private videoTrack(): TrackInfo {
+    const { codec, record } = this.video;
+    const sps = this.video.sps?.sps;
+    return {
+      id: VIDEO_TRACK_ID,
+      kind: 'video',
+      codec,
+      timescale: TIMESCALE,
+      width: sps?.width ?? 0,
+      height: sps?.height ?? 0,
+      config: record ?? new Uint8Array(0),
+    };
   }
 
   // The segment as bytes, its last sample lasting until `endTicks`.
@@ -278,9 +337,10 @@ export class Segmenter {
     const sequence = this.nextSequence;
     this.nextSequence += 1;
 
-    const fragments: Fmp4Fragment[] = [
-      { trackId: VIDEO_TRACK_ID, baseDecodeTime: segment.startTicks, samples },
-    ];
+    const fragments: Fmp4Fragment[] = [];
+    if (samples.length > 0) {
+      fragments.push({ trackId: VIDEO_TRACK_ID, baseDecodeTime: segment.startTicks, samples });
+    }
     const audio = this.audio.takeFragment();
     if (audio !== undefined) fragments.push(audio);
     // mfhd sequence numbers usually start at 1 (ISO/IEC 14496-12 §8.8.5.1).

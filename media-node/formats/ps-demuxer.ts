@@ -1,4 +1,5 @@
 import { ACCESS_UNIT_MAX_BYTES } from './limits.ts';
+import { AudioPesClock } from './audio-clock.ts';
 import { concatBytes, findStartCode, isStartCodeAt } from './bytes.ts';
 
 export type VideoCodec = 'h264' | 'h265';
@@ -15,6 +16,16 @@ export interface ElementaryFrame {
   /** Video: an Annex B access unit. Audio: the PES payload (G.711 samples or ADTS frames). */
   data: Uint8Array;
   keyframe: boolean;
+  /**
+   * Video only: the NAL units of `data` as splitAnnexB finds them (views into `data`), so
+   * that the muxers need not scan the access unit again. Absent on frames made elsewhere.
+   */
+  nals?: Uint8Array[];
+  /**
+   * Audio only: whether the latest program_stream_map lists a video stream (stream_id
+   * 0xE0–0xEF). Absent where no map was seen. False marks an audio-only channel.
+   */
+  mapListsVideo?: boolean;
 }
 
 /** Counters a media node reports per interval instead of logging per packet. */
@@ -88,7 +99,8 @@ export class PsDemuxer {
   private guessedVideoCodec: VideoCodec | undefined;
   private au: AccessUnit | undefined;
   private audio: AudioPes | undefined;
-  private lastAudioPts = 0;
+  private readonly audioClock = new AudioPesClock();
+  private mapListsVideo: boolean | undefined;
   private readonly rtpClock = new RtpClock();
   /** Unwrapped RTP timestamp of the chunk being parsed; undefined where none was given. */
   private rtpTime: number | undefined;
@@ -160,6 +172,7 @@ export class PsDemuxer {
   }
 
   private onLoss(): void {
+    this.audioClock.markLoss();
     this.dropAccessUnit();
     this.dropAudio();
     this.resetParser();
@@ -255,6 +268,7 @@ export class PsDemuxer {
     if (map === NEED_MORE) return NEED_MORE;
     if (map === undefined) return offset;
     this.streamTypes = map.streamTypes;
+    this.mapListsVideo = map.listsVideo;
     return offset + map.length;
   }
 
@@ -332,15 +346,21 @@ export class PsDemuxer {
       return;
     }
     const codec = this.streamTypes.get(streamId);
-    const pts = header.pts ?? this.lastAudioPts;
-    this.lastAudioPts = pts;
+    const pts = this.stampAudio(header.pts);
     this.audio = {
       codec: isAudioCodec(codec) ? codec : undefined,
       pts,
-      dts: header.dts ?? pts,
+      dts: header.pts === pts ? (header.dts ?? pts) : pts,
       parts: [],
     };
     this.sink = 'audio';
+  }
+
+  // A missing or stuck audio PTS is counted on from the audio before it (audio-clock.ts).
+  private stampAudio(pesPts: number | undefined): number {
+    const rtpTime = this.rtpTime;
+    const rtpPts = rtpTime === undefined ? undefined : this.ptsFromRtp(rtpTime);
+    return this.audioClock.stamp(pesPts, rtpPts, this.lastPesPts ?? 0);
   }
 
   private completeAudio(out: ElementaryFrame[]): void {
@@ -355,7 +375,11 @@ export class PsDemuxer {
       this.stats.droppedFrames += 1;
       return;
     }
-    out.push({ kind: 'audio', codec, pts: audio.pts, dts: audio.dts, data, keyframe: true });
+    this.audioClock.advance(codec, data);
+    const { pts, dts } = audio;
+    const frame: ElementaryFrame = { kind: 'audio', codec, pts, dts, data, keyframe: true };
+    if (this.mapListsVideo !== undefined) frame.mapListsVideo = this.mapListsVideo;
+    out.push(frame);
   }
 
   private completeAccessUnit(out: ElementaryFrame[]): void {
@@ -371,9 +395,10 @@ export class PsDemuxer {
     const data = concatBytes(au.parts);
     const declared = this.streamTypes.get(this.videoStreamId ?? 0xe0);
     const known = declared === 'h264' || declared === 'h265' ? declared : this.guessedVideoCodec;
-    const { codec, keyframe, decisive } = inspectVideo(data, known);
+    const { nals, headers } = scanAccessUnit(data);
+    const { codec, keyframe, decisive } = inspectVideo(headers, known);
     if (decisive) this.guessedVideoCodec = codec;
-    out.push({ kind: 'video', codec, pts: au.pts, dts: au.dts, data, keyframe });
+    out.push({ kind: 'video', codec, pts: au.pts, dts: au.dts, data, keyframe, nals });
   }
 
   private wait(data: Uint8Array, offset: number): number {
@@ -528,6 +553,8 @@ function readTimestamp(data: Uint8Array, at: number): number {
 interface StreamMap {
   length: number;
   streamTypes: Map<number, VideoCodec | AudioCodec>;
+  /** An entry names a video stream_id, whatever its stream_type. */
+  listsVideo: boolean;
 }
 
 /**
@@ -549,14 +576,16 @@ function parseStreamMap(
   const entriesEnd = length - 4;
   let at = 12 + view.getUint16(8); // after program descriptors and the map length
   const streamTypes = new Map<number, VideoCodec | AudioCodec>();
+  let listsVideo = false;
   while (at + 4 <= entriesEnd) {
     const codec = STREAM_TYPES.get(view.getUint8(at));
     const streamId = view.getUint8(at + 1);
     at += 4 + view.getUint16(at + 2);
     if (at > entriesEnd) break;
     if (codec !== undefined) streamTypes.set(streamId, codec);
+    listsVideo ||= streamId >= 0xe0 && streamId <= 0xef;
   }
-  return { length, streamTypes };
+  return { length, streamTypes, listsVideo };
 }
 
 function isAudioCodec(codec: VideoCodec | AudioCodec | undefined): codec is AudioCodec {
@@ -582,8 +611,7 @@ interface VideoInspection {
  * ISO/IEC 23008-2 §7.3.1.2) and finds a keyframe: H.264 IDR (5), H.265 IRAP (16..21). The
  * headers win over `known` (the stream map): some devices send H.265 as stream type 0x1B.
  */
-function inspectVideo(au: Uint8Array, known: VideoCodec | undefined): VideoInspection {
-  const headers = nalHeaders(au, NAL_HEADERS_INSPECTED);
+function inspectVideo(headers: NalHeader[], known: VideoCodec | undefined): VideoInspection {
   const h264 = headers.every(([first]) => fitsH264(first));
   const h265 = headers.every(([first, second]) => fitsH265(first, second));
   const decisive = headers.length > 0 && h264 !== h265;
@@ -594,14 +622,39 @@ function inspectVideo(au: Uint8Array, known: VideoCodec | undefined): VideoInspe
   return { codec, keyframe, decisive };
 }
 
-function nalHeaders(au: Uint8Array, limit: number): [number, number][] {
-  const headers: [number, number][] = [];
-  let at = findStartCode(au, 0);
-  while (at >= 0 && at + 3 < au.length && headers.length < limit) {
-    headers.push([au[at + 3] ?? 0, au[at + 4] ?? 0]);
-    at = findStartCode(au, at + 4);
+/** The first two bytes after a start code. */
+type NalHeader = [number, number];
+
+/**
+ * One pass over an access unit for two readers: its NAL units as splitAnnexB gives them
+ * (trailing zeros trimmed, empty ones left out), and the headers of the first
+ * NAL_HEADERS_INSPECTED start codes for inspectVideo, empty units included. A start code
+ * right after the previous inspected one (an empty unit) is passed over there, as a search
+ * from the byte after its header would.
+ */
+function scanAccessUnit(au: Uint8Array): { nals: Uint8Array[]; headers: NalHeader[] } {
+  const nals: Uint8Array[] = [];
+  const headers: NalHeader[] = [];
+  let inspectedAt = -NAL_HEADERS_INSPECTED;
+  for (let start = findStartCode(au, 0); start >= 0;) {
+    const from = start + 3;
+    const inspect = headers.length < NAL_HEADERS_INSPECTED && from < au.length;
+    if (inspect && start !== inspectedAt + 3) {
+      headers.push([au[from] ?? 0, au[from + 1] ?? 0]);
+      inspectedAt = start;
+    }
+    const next = findStartCode(au, from);
+    const nal = trimTrailingZeros(au.subarray(from, next < 0 ? au.length : next));
+    if (nal.length > 0) nals.push(nal);
+    start = next;
   }
-  return headers;
+  return { nals, headers };
+}
+
+function trimTrailingZeros(nal: Uint8Array): Uint8Array {
+  let end = nal.length;
+  while (end > 0 && nal[end - 1] === 0) end -= 1;
+  return end === nal.length ? nal : nal.subarray(0, end);
 }
 
 const H264_TYPES = new Set([1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20]);

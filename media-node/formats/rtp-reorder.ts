@@ -22,7 +22,9 @@ const STARTUP_PACKETS = 8;
  * than `depth` packets wait. A jump beyond MAX_DROPOUT is taken as a restarted sender after
  * two consecutive packets confirm it. The first min(depth, STARTUP_PACKETS) packets are held
  * and the stream starts at the lowest of them, so a reordered start loses nothing. Holds at
- * most `depth` packets; no timers: the caller decides when to `flush()`.
+ * most `depth` packets; no timers: the caller decides when to `flush()`. Depth 0 suits an
+ * ordered transport (RTP over TCP, RFC 4571): every packet passes at once, duplicates are
+ * still dropped and a sequence gap is still declared lost.
  */
 export class RtpReorderBuffer {
   private readonly depth: number;
@@ -170,7 +172,16 @@ export class RtpReorderBuffer {
   }
 
   private emit(p: RtpPacket, out: OrderedPacket[]): void {
-    out.push({ ...p, afterLoss: this.lossBeforeNext });
+    // Named fields, not a spread: this runs per packet, and a literal of fixed shape is cheap.
+    out.push({
+      marker: p.marker,
+      payloadType: p.payloadType,
+      sequenceNumber: p.sequenceNumber,
+      timestamp: p.timestamp,
+      ssrc: p.ssrc,
+      payload: p.payload,
+      afterLoss: this.lossBeforeNext,
+    });
     this.lossBeforeNext = false;
     this.pass(p.sequenceNumber, p.sequenceNumber);
     this.expected = (p.sequenceNumber + 1) & 0xffff;

@@ -46,7 +46,8 @@ export interface PlayRequest {
 
 /**
  * Sends the INVITE and the ACK for its 200.
- * @throws ArgusError UNAVAILABLE where the device refuses, does not answer or is not online
+ * @throws ArgusError UNAVAILABLE where the device refuses (with the response `status` in its
+ *   details), does not answer or is not online
  */
 export async function invitePlay(
   server: GbServer,
@@ -59,10 +60,11 @@ export async function invitePlay(
   const callId = invite.headers.get('Call-ID') ?? '';
   const context = { deviceId: play.deviceId, channelId: play.channelId, callId };
   if (response.status !== 200) {
+    // The status lets the caller tell a refused transport (488, 415) from a refused call.
     throw new ArgusError(
       errorCodes.UNAVAILABLE,
       `Cannot start live video: device answered ${response.status} ${response.reason}`,
-      context,
+      { ...context, status: response.status },
     );
   }
 

@@ -3,12 +3,15 @@
  * H.265 video with AAC or G.711 audio, muxed once by FlvMuxer. Keeps the tags since the last
  * keyframe, so that a viewer who joins starts at once with a picture: the FLV header,
  * metadata and sequence headers, then the cached GOP, then live tags. A viewer who joins
- * before the first keyframe waits for it. A slow viewer never holds the others back: its
+ * before the first keyframe waits for it. A channel found to send only audio (audio-only.ts)
+ * is served without video: every audio tag is a point to start or resume at, and the last
+ * ones are cached instead of a GOP. A slow viewer never holds the others back: its
  * queue is bounded by viewer-backlog.ts, and it skips to a keyframe or is dropped.
  */
 import type { Logger } from '../../src/logger.ts';
 import { concatBytes } from '../formats/bytes.ts';
-import { FlvMuxer, isFlvKeyframe, isFlvSequenceHeader } from '../formats/flv.ts';
+import { AUDIO_ONLY_AFTER_FRAMES, AudioOnlyDecider } from '../formats/audio-only.ts';
+import { FLV_TAG_TYPE, FlvMuxer, isFlvKeyframe, isFlvSequenceHeader } from '../formats/flv.ts';
 import type { ElementaryFrame } from '../formats/ps-demuxer.ts';
 import { ViewerBacklog, defaultBacklogLimits } from './viewer-backlog.ts';
 import type { BacklogLimits, TagRole } from './viewer-backlog.ts';
@@ -49,12 +52,15 @@ interface RoledTag {
 
 /** A GOP larger than this is not cached (a broken stream with no keyframes). */
 const maxGopBytes = 16 * 1024 * 1024;
+/** Audio tags cached for late viewers of an audio-only channel: all the held audio. */
+const audioOnlyCachedTags = AUDIO_ONLY_AFTER_FRAMES;
 
 export class FlvStreamHub {
   readonly #muxer = new FlvMuxer();
   readonly #viewers = new Map<Viewer, ViewerState>();
   readonly #logger: Logger;
   readonly #limits: BacklogLimits;
+  readonly #audioOnly = new AudioOnlyDecider();
   #gop: Uint8Array[] = [];
   #gopBytes = 0;
   #frames = 0;
@@ -85,7 +91,9 @@ export class FlvStreamHub {
   }
 
   push(frame: ElementaryFrame): void {
-    const tags = this.#muxer.push(frame).map(withRole);
+    const held = this.#audioOnly.observe(frame) ? this.#muxer.startWithoutVideo() : [];
+    const muxed = this.#muxer.push(frame);
+    const tags = (held.length === 0 ? muxed : [...held, ...muxed]).map((tag) => this.#roled(tag));
     if (tags.length === 0) return;
     if (frame.kind === 'video') this.#frames++;
     for (const tag of tags) this.#cache(tag);
@@ -120,8 +128,17 @@ export class FlvStreamHub {
     this.#viewers.clear();
   }
 
+  /** FlvMuxer.push writes sequence headers, frames and audio (metadata only in headerTags()). */
+  #roled(tag: Uint8Array): RoledTag {
+    if (isFlvSequenceHeader(tag)) return { tag, role: 'header' };
+    // Every audio frame decodes on its own: without video, a viewer may start at any.
+    const audioOnly = this.#muxer.audioOnly && tag[0] === FLV_TAG_TYPE.audio;
+    return { tag, role: audioOnly || isFlvKeyframe(tag) ? 'keyframe' : 'frame' };
+  }
+
   #cache({ tag, role }: RoledTag): void {
     if (role === 'header') return; // a late viewer gets the latest ones from headerTags()
+    if (this.#muxer.audioOnly) return this.#cacheAudio(tag);
     if (role === 'keyframe') {
       this.#gop = [];
       this.#gopBytes = 0;
@@ -131,7 +148,13 @@ export class FlvStreamHub {
     this.#gopBytes += tag.length;
   }
 
-  // The stream starts at a keyframe: until one is cached a new viewer waits.
+  #cacheAudio(tag: Uint8Array): void {
+    this.#gop.push(tag);
+    this.#gopBytes += tag.length;
+    if (this.#gop.length > audioOnlyCachedTags) this.#gopBytes -= this.#gop.shift()?.length ?? 0;
+  }
+
+  // The stream starts at a keyframe (or audio): until one is cached a new viewer waits.
   #start(viewer: Viewer, state: ViewerState): void {
     if (this.#gop.length === 0) return;
     const header = [this.#muxer.fileHeader(), ...this.#muxer.headerTags(), ...this.#gop];
@@ -158,12 +181,6 @@ export class FlvStreamHub {
     state.bytesOut += bytes.length;
     viewer.write(bytes);
   }
-}
-
-/** FlvMuxer.push writes sequence headers, frames and audio (metadata only in headerTags()). */
-function withRole(tag: Uint8Array): RoledTag {
-  if (isFlvSequenceHeader(tag)) return { tag, role: 'header' };
-  return { tag, role: isFlvKeyframe(tag) ? 'keyframe' : 'frame' };
 }
 
 function statsOf(state: ViewerState): ViewerStats {

@@ -2,9 +2,13 @@
  * One channel's live HLS (RFC 8216): a Segmenter on the session's frames, the live playlist
  * of its last segments, and the init and media segments players fetch. HLS viewers hold no
  * connection: the stream counts as watched while requests keep coming (`touch`), and the
- * session drops it once `idleMs` says they stopped for a few target durations.
+ * session drops it once `idleMs` says they stopped for a few target durations. A channel found
+ * to send only audio (audio-only.ts) is segmented from its AAC; with G.711 it cannot be, and
+ * the playlist request fails with the reason, logged once.
  */
-import { isArgusError } from '../../src/errors.ts';
+import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
+import type { Logger } from '../../src/logger.ts';
+import { AudioOnlyDecider } from '../formats/audio-only.ts';
 import { Segmenter, type SegmenterOutput } from '../formats/hls-segmenter.ts';
 import { LivePlaylist } from '../formats/hls-playlist.ts';
 import type { ElementaryFrame } from '../formats/ps-demuxer.ts';
@@ -18,6 +22,8 @@ export interface HlsStreamOptions {
   readonly now: () => number;
   /** Told the size of every response served from the stream (metering). */
   readonly onServed?: (bytes: number) => void;
+  /** Told, once, why the stream cannot be segmented. */
+  readonly logger?: Logger;
 }
 
 /** Segments kept after they left the playlist, for players that fetched it just before. */
@@ -40,6 +46,8 @@ export class HlsStream {
   readonly targetDurationS: number;
   readonly #now: () => number;
   readonly #onServed: ((bytes: number) => void) | undefined;
+  readonly #logger: Logger | undefined;
+  readonly #audioOnly = new AudioOnlyDecider();
   readonly #segmenter: Segmenter;
   readonly #playlist: LivePlaylist;
   readonly #inits: Uint8Array[] = [];
@@ -52,6 +60,8 @@ export class HlsStream {
   #mapForNext: string | undefined;
   #lastRequestAt: number;
   #ended = false;
+  /** Why no segment can come, once the segmenter found it. */
+  #problem: string | undefined;
   /** Frames the segmenter could not write (an ArgusError from the fMP4 writer). */
   #failedFrames = 0;
 
@@ -59,6 +69,7 @@ export class HlsStream {
     this.targetDurationS = options.targetDurationS;
     this.#now = options.now;
     this.#onServed = options.onServed;
+    this.#logger = options.logger;
     this.#lastRequestAt = options.now();
     this.#kept = options.windowSize + KEPT_BEHIND_WINDOW;
     this.#segmenter = new Segmenter({ targetDurationS: options.targetDurationS });
@@ -78,12 +89,24 @@ export class HlsStream {
   push(frame: ElementaryFrame): void {
     if (this.#ended) return;
     try {
+      if (this.#audioOnly.observe(frame)) {
+        for (const out of this.#segmenter.startAudioOnly()) this.#take(out);
+      }
       this.#take(this.#segmenter.push(frame));
     } catch (error) {
       // A frame the fMP4 writer refuses must not take the node down with the RTP callback.
       if (!isArgusError(error)) throw error;
       this.#failedFrames += 1;
     }
+    if (this.#problem === undefined && this.#segmenter.problem !== undefined) {
+      this.#refuse(this.#segmenter.problem);
+    }
+  }
+
+  #refuse(problem: string): void {
+    this.#problem = problem;
+    this.#logger?.warn({ segmenter: this.stats }, problem);
+    this.#wake();
   }
 
   /** A viewer's request came now. */
@@ -117,9 +140,13 @@ export class HlsStream {
   /**
    * The playlist with `query` on every URI, once a segment exists: waits up to `timeoutMs`
    * for the first one. Undefined where none came in time or the stream ended.
+   * @throws ArgusError UNAVAILABLE where the channel's media cannot be segmented (G.711
+   * without video)
    */
   async playlist(query: string, timeoutMs: number): Promise<string | undefined> {
-    if (this.#segments.size === 0 && !this.#ended) await this.#firstSegment(timeoutMs);
+    const waiting = this.#segments.size === 0 && !this.#ended;
+    if (waiting && this.#problem === undefined) await this.#firstSegment(timeoutMs);
+    if (this.#problem !== undefined) throw new ArgusError(errorCodes.UNAVAILABLE, this.#problem);
     return this.#segments.size === 0 ? undefined : this.#playlist.render(query);
   }
 

@@ -24,6 +24,7 @@ import type { RtpPortPool } from './rtp-port-pool.ts';
 import { answeredPsPayloadType, type RtpReceiver, type TcpMode } from './rtp-receiver.ts';
 import type { StreamDiagnostics } from './stream-diagnostics.ts';
 import { StreamMonitor } from './stream-monitor.ts';
+import { checkTcpAnswer, tcpRefusalOf } from './tcp-refusal.ts';
 import type { ViewerMeter } from './usage-meter.ts';
 
 export interface LiveSessionsOptions {
@@ -59,7 +60,10 @@ interface Session {
   readonly key: string;
   readonly deviceId: string;
   readonly channelId: string;
-  readonly transport: 'UDP' | 'TCP';
+  /** The first viewer's choice; UDP where the device refused TCP (tcp-refusal.ts). */
+  transport: 'UDP' | 'TCP';
+  /** Why the session fell back from TCP to UDP, where it did. */
+  fallback?: string;
   readonly hub: LiveStream;
   readonly monitor: StreamMonitor;
   hlsMeter?: ViewerMeter;
@@ -70,6 +74,12 @@ interface Session {
   linger?: ReturnType<typeof setTimeout>;
   startedAt: number;
   stopping: boolean;
+}
+
+/** An accepted offer: the dialog and the receiver its media arrives on. */
+interface Offered {
+  readonly dialog: LiveDialog;
+  readonly receiver: RtpReceiver;
 }
 
 const DEFAULT_METERING_INTERVAL_MS = 60_000;
@@ -224,29 +234,8 @@ export class LiveSessions {
   }
 
   async #open(session: Session): Promise<void> {
-    const { server, client, ports, logger } = this.#options;
-    const scoped = logger.child({ deviceId: session.deviceId, channelId: session.channelId });
-    const ingest = new RtpIngest({ onFrame: (frame) => session.hub.push(frame), logger: scoped });
-    session.ingest = ingest;
-    const receiver = await openRtpReceiver({
-      transport: session.transport,
-      tcpMode: this.#options.tcpMode ?? 'passive',
-      ports,
-      ingest,
-      logger: scoped,
-    });
-    session.receiver = receiver;
-    // The device closing its TCP media connection ends the session as a BYE would.
-    receiver.onEnd((reason) => void this.#stop(session, reason, true));
-
-    this.invites++;
-    const dialog = await invitePlay(server, client, {
-      deviceId: session.deviceId,
-      channelId: session.channelId,
-      media: receiver.offer,
-      ssrc: this.#nextSsrc(),
-    });
-    await this.#startReceiving(session, receiver, dialog);
+    const { logger } = this.#options;
+    const { dialog, receiver } = await this.#offerWithFallback(session);
     session.dialog = dialog;
     session.startedAt = Date.now();
     logger.info(
@@ -255,6 +244,7 @@ export class LiveSessions {
         channelId: session.channelId,
         callId: dialog.callId,
         transport: session.transport,
+        ...(session.fallback !== undefined && { fallback: session.fallback }),
         setup: receiver.offer.setup,
         port: receiver.port,
         ssrc: dialog.ssrc,
@@ -274,12 +264,73 @@ export class LiveSessions {
   }
 
   /**
+   * Offers the session's transport; where that is TCP and the device refuses it
+   * (tcp-refusal.ts), offers UDP once instead, with one warning.
+   * @throws ArgusError UNAVAILABLE as #offer does
+   */
+  async #offerWithFallback(session: Session): Promise<Offered> {
+    const scoped = this.#options.logger.child({
+      deviceId: session.deviceId,
+      channelId: session.channelId,
+    });
+    try {
+      return await this.#offer(session, scoped);
+    } catch (error) {
+      const refusal = session.transport === 'TCP' ? tcpRefusalOf(error) : undefined;
+      if (refusal === undefined || session.stopping) throw error;
+      session.receiver?.close();
+      scoped.warn({ refusal, transport: 'UDP' }, 'rtp over tcp refused, retrying over udp');
+      session.transport = 'UDP';
+      session.fallback = refusal;
+      return this.#offer(session, scoped);
+    }
+  }
+
+  /**
+   * One offer over the session's current transport: a fresh ingest and receiver (the port
+   * listens only for the device's SIP address), the INVITE, and the answer taken.
+   * @throws ArgusError UNAVAILABLE as invitePlay and #startReceiving do
+   */
+  async #offer(session: Session, scoped: Logger): Promise<Offered> {
+    const { server, client, ports } = this.#options;
+    const deviceAddress = server.registration(session.deviceId).peer.address;
+    const ingest = new RtpIngest({
+      onFrame: (frame) => session.hub.push(frame),
+      logger: scoped,
+      ordered: session.transport === 'TCP', // RFC 4571 keeps packets in order: nothing to hold
+    });
+    session.ingest = ingest;
+    const receiver = await openRtpReceiver({
+      transport: session.transport,
+      tcpMode: this.#options.tcpMode ?? 'passive',
+      ports,
+      ingest,
+      logger: scoped,
+      deviceAddress,
+    });
+    session.receiver = receiver;
+    // The device closing its TCP media connection ends the session as a BYE would.
+    receiver.onEnd((reason) => void this.#stop(session, reason, true));
+
+    this.invites++;
+    const dialog = await invitePlay(server, client, {
+      deviceId: session.deviceId,
+      channelId: session.channelId,
+      media: receiver.offer,
+      ssrc: this.#nextSsrc(),
+    });
+    await this.#startReceiving(session, receiver, dialog);
+    return { dialog, receiver };
+  }
+
+  /**
    * Takes the device's answer (the active side connects); where that fails, or the session
    * ended meanwhile, the dialog is ended with a BYE.
    * @throws ArgusError UNAVAILABLE
    */
   async #startReceiving(session: Session, receiver: RtpReceiver, dialog: LiveDialog) {
     try {
+      if (session.transport === 'TCP') checkTcpAnswer(dialog.answer);
       const media = await receiver.start(dialog.answer);
       if (session.stopping) {
         throw new ArgusError(
@@ -317,6 +368,7 @@ export class LiveSessions {
         channelId: session.channelId,
         callId: dialog?.callId,
         reason,
+        transport: session.transport,
         frames: session.hub.frames,
         ...session.ingest?.diagnostics(),
         ...session.receiver?.stats(),

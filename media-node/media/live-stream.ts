@@ -67,6 +67,7 @@ export class LiveStream {
     this.#hls ??= new HlsStream({
       ...defaultHlsOptions,
       now: this.#options.now,
+      logger: this.#options.logger,
       ...(onServed !== undefined && { onServed }),
     });
     return this.#hls;

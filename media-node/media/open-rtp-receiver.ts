@@ -17,6 +17,11 @@ export interface RtpReceiverRequest {
   readonly ingest: RtpIngest;
   /** Scoped to the session. */
   readonly logger: Logger;
+  /**
+   * The address the device's SIP comes from: a passive TCP port accepts connections from it
+   * only. Any address where absent.
+   */
+  readonly deviceAddress?: string;
 }
 
 /**
@@ -30,5 +35,6 @@ export async function openRtpReceiver(request: RtpReceiverRequest): Promise<RtpR
   }
   if (request.tcpMode === 'active') return new TcpActiveRtpReceiver(ingest, logger);
   const rtp = await ports.acquireTcp();
-  return new TcpPassiveRtpReceiver(rtp, ingest, (held) => ports.release(held), logger);
+  const release = (held: typeof rtp) => ports.release(held);
+  return new TcpPassiveRtpReceiver(rtp, ingest, release, logger, request.deviceAddress);
 }

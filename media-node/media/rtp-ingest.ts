@@ -14,6 +14,7 @@ import {
   RtpPayloadSniffer,
   type RtpPayloadKind,
 } from '../formats/rtp-payload-sniff.ts';
+import { RTP_REORDER_DEPTH } from '../formats/limits.ts';
 import { RtpReorderBuffer, type OrderedPacket } from '../formats/rtp-reorder.ts';
 
 export interface RtpIngestStats {
@@ -41,6 +42,12 @@ export interface RtpIngestOptions {
   /** Scoped to the session (deviceId, channelId). */
   readonly logger: Logger;
   readonly now?: () => number;
+  /**
+   * The transport keeps packets in order (RTP over TCP, RFC 4571): nothing is held to be
+   * reordered, so a frame goes out with its last packet. Duplicates are still dropped, and a
+   * gap in the sequence numbers is still a loss (video then waits for the next keyframe).
+   */
+  readonly ordered?: boolean;
 }
 
 /** What the device's answer promised (GB/T 28181-2016 §F: `y=`, `a=rtpmap`). */
@@ -71,7 +78,7 @@ export class RtpIngest {
     otherPayloadType: 0,
     skippedUntilKeyframe: 0,
   };
-  readonly #reorder = new RtpReorderBuffer();
+  readonly #reorder: RtpReorderBuffer;
   readonly #demuxer = new PsDemuxer();
   readonly #sniffer = new RtpPayloadSniffer();
   readonly #options: RtpIngestOptions;
@@ -90,6 +97,8 @@ export class RtpIngest {
 
   constructor(options: RtpIngestOptions) {
     this.#options = options;
+    // Depth 0 holds nothing: an ordered transport has no late packets to wait for.
+    this.#reorder = new RtpReorderBuffer(options.ordered === true ? 0 : RTP_REORDER_DEPTH);
   }
 
   /** When the last RTP packet arrived (ms since epoch), 0 before the first. */

@@ -1,8 +1,10 @@
 /**
  * RTP over TCP with the node passive (RFC 4145 `a=setup:passive`, `a=connection:new`; GB/T
  * 28181-2016 §F): the node listens on a port of ARGUS_RTP_PORTS and the device connects to
- * it. The first connection wins and the port stops listening; any connection that still
- * arrives is closed and counted. When the winning connection ends, the session ends.
+ * it. Only a connection from the device's address counts: the one its SIP comes from, or the
+ * one its answer names. The first such connection wins and the port stops listening; any
+ * other connection is closed and counted, and the first refusal is logged. When the winning
+ * connection ends, the session ends.
  */
 import type { Socket } from 'node:net';
 
@@ -22,6 +24,8 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
   readonly #logger: Logger;
   #connection: TcpRtpConnection | undefined;
   #refused = 0;
+  /** Addresses the device may connect from; empty: any (no device address known). */
+  readonly #allowed = new Set<string>();
   #onEnd: ((reason: string) => void) | undefined;
   #closed = false;
 
@@ -30,7 +34,9 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
     ingest: RtpIngest,
     release: (rtp: TcpRtpPort) => void,
     logger: Logger,
+    deviceAddress?: string,
   ) {
+    if (deviceAddress !== undefined) this.#allowed.add(plainAddress(deviceAddress));
     this.#rtp = rtp;
     this.#ingest = ingest;
     this.#release = release;
@@ -52,8 +58,12 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
     return { ...this.#connection?.stats(), refusedConnections: this.#refused };
   }
 
+  /** Takes the answer; its c= address may connect too (a camera with a separate media port). */
   async start(answer: GbSdp): Promise<SdpMedia> {
-    return answeredVideo(answer, this.offer);
+    const media = answeredVideo(answer, this.offer);
+    const address = media.address ?? answer.connection;
+    if (this.#allowed.size > 0 && address !== '') this.#allowed.add(plainAddress(address));
+    return media;
   }
 
   onEnd(listener: (reason: string) => void): void {
@@ -68,7 +78,11 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
 
   #accept(socket: Socket): void {
     if (this.#connection !== undefined || this.#closed) {
-      this.#refuse(socket);
+      this.#refuse(socket, 'taken');
+      return;
+    }
+    if (!this.#fromDevice(socket)) {
+      this.#refuse(socket, 'not the device address');
       return;
     }
     this.#connection = new TcpRtpConnection(socket, this.#ingest, (error) => this.#ended(error));
@@ -80,11 +94,18 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
     );
   }
 
-  #refuse(socket: Socket): void {
+  #fromDevice(socket: Socket): boolean {
+    if (this.#allowed.size === 0) return true;
+    return this.#allowed.has(plainAddress(socket.remoteAddress ?? ''));
+  }
+
+  /** Closes a connection that cannot be the device's; only the first refusal is logged. */
+  #refuse(socket: Socket, why: string): void {
     this.#refused++;
     if (this.#refused === 1) {
       const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-      this.#logger.warn({ port: this.#rtp.port, remote }, 'rtp connection refused');
+      const expected = [...this.#allowed];
+      this.#logger.warn({ port: this.#rtp.port, remote, why, expected }, 'rtp connection refused');
     }
     socket.on('error', () => undefined);
     socket.destroy();
@@ -98,4 +119,9 @@ export class TcpPassiveRtpReceiver implements RtpReceiver {
     );
     this.#onEnd?.(CONNECTION_CLOSED_REASON);
   }
+}
+
+/** An IPv4 address as Node reports it on a dual-stack socket (`::ffff:a.b.c.d`), plain. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address.toLowerCase();
 }

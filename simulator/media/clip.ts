@@ -10,6 +10,8 @@ export const clipPath = fileURLToPath(new URL('./clip.h264', import.meta.url));
 export interface ClipFrame {
   data: Uint8Array;
   keyframe: boolean;
+  /** The video codec of `data`; H.264 where absent (the committed clip). */
+  codec?: 'h264' | 'h265';
   /** Sound sent with the frame (clip-audio.ts, clip-packs.ts), at PTS up to 40 ms before it. */
   audio?: ClipAudioUnit[];
 }

@@ -30,6 +30,7 @@ import {
   tempFolder,
 } from './formats/encodes.ts';
 import { recordingLogger } from './support/recording-logger.ts';
+import { stripTimestamps } from './formats/support.ts';
 import { framesOf, probeDecoded, seededRandom, writeFlv, writeHls } from './support/remux.ts';
 import type { Probed } from './support/remux.ts';
 
@@ -151,6 +152,8 @@ interface PackOptions {
   privateData: boolean;
   /** Video frames left out at the start (a stream joined mid-GOP). */
   skipFrames: number;
+  /** False: audio PES carry no PTS, as some devices send them. */
+  audioPts: boolean;
 }
 
 interface Pack {
@@ -179,7 +182,9 @@ function packsOf(source: Source, opts: PackOptions): Pack[] {
   for (const a of source.audio) {
     if (a.pts < firstAudio) continue;
     const pts = (opts.firstPts + a.pts) % PTS_MODULUS;
-    packs.push({ bytes: muxPsAudioFrame(a.data, { pts }), pts, frame: -1, order: a.pts + 1 });
+    const pack = muxPsAudioFrame(a.data, { pts });
+    const bytes = opts.audioPts ? pack : stripTimestamps(pack);
+    packs.push({ bytes, pts, frame: -1, order: a.pts + 1 });
   }
   packs.sort((a, b) => a.order - b.order);
   return opts.stuffing ? packs.map((p, i) => ({ ...p, bytes: withStuffing(p.bytes, i) })) : packs;
@@ -293,7 +298,8 @@ interface FaultCase {
   garbage?: boolean;
   /** What must come out: the codec names, size, and the video frames decoded. */
   expect: { video: string; audio?: string; frames: number };
-  check?: (received: Received) => void;
+  /** Further checks of what came out and of the remuxed file at `output`. */
+  check?: (received: Received, output: string) => void;
 }
 
 const video = (codec: VideoCodec, frames: () => VideoFrame[], audio?: AudioCodec) => (): Source => {
@@ -397,6 +403,21 @@ const CASES: FaultCase[] = [
       assert.ok((framer?.stats.resyncs ?? 0) >= 10, 'the framer resynchronised'),
   },
   {
+    fault: 'AAC PES without PTS',
+    source: video('h264', h264, 'aac'),
+    pack: { audioPts: false },
+    expect: { video: 'h264', audio: 'aac', frames: 75 },
+    // 1024 samples at 44.1 kHz: 23.2 ms, written as whole milliseconds.
+    check: (_, output) => assertAudioSteps(output, [0.023, 0.024]),
+  },
+  {
+    fault: 'G.711A PES without PTS',
+    source: video('h264', h264, 'g711a'),
+    pack: { audioPts: false },
+    expect: { video: 'h264', audio: 'pcm_alaw', frames: 75 },
+    check: (_, output) => assertAudioSteps(output, [0.04]),
+  },
+  {
     fault: 'PTS wrap',
     source: video('h264', h264BFrames, 'aac'),
     pack: { firstPts: PTS_MODULUS - 90000 },
@@ -416,7 +437,21 @@ const PACK_DEFAULTS: PackOptions = {
   stuffing: false,
   privateData: false,
   skipFrames: 0,
+  audioPts: true,
 };
+
+/** The audio packets of `path`, as ffprobe reads their times, step by one of `steps` (s). */
+function assertAudioSteps(path: string, steps: number[]): void {
+  const args = ['-v', 'error', '-select_streams', 'a', '-show_entries', 'packet=pts_time'];
+  const probe = spawnSync('ffprobe', [...args, '-of', 'csv=p=0', path], { encoding: 'utf8' });
+  const times = probe.stdout.split('\n').filter(Boolean).map(Number);
+  const odd = times.slice(1).flatMap((time, i) => {
+    const step = Math.round((time - (times[i] ?? 0)) * 1000) / 1000;
+    return steps.includes(step) ? [] : [[i, step]];
+  });
+  assert.ok(times.length > 50, `${times.length} audio packets`);
+  assert.deepEqual(odd, [], 'steps between audio packets');
+}
 
 /** Builds, breaks and receives one case; returns what came out and the frames that can play. */
 function run(c: FaultCase): { received: Received; playable: number } {
@@ -457,13 +492,13 @@ function playableFrames(
 }
 
 /** Remuxes to FLV (H.264) or HLS (H.265) and returns what ffprobe decoded. */
-function remuxAndProbe(c: FaultCase, frames: ElementaryFrame[]): Probed[] {
+function remuxAndProbe(c: FaultCase, frames: ElementaryFrame[]): [Probed[], string] {
   const name = c.fault.replace(/[^a-z0-9]+/gi, '-');
   const h265Out = c.expect.video === 'hevc';
   const path = h265Out
     ? writeHls(frames, work.path(name)).playlist
     : writeFlv(frames, work.path(`${name}.flv`)).path;
-  return probeDecoded(path);
+  return [probeDecoded(path), path];
 }
 
 for (const c of CASES) {
@@ -473,7 +508,7 @@ for (const c of CASES) {
     () => {
       const { received, playable } = run(c);
 
-      const streams = remuxAndProbe(c, received.frames);
+      const [streams, output] = remuxAndProbe(c, received.frames);
 
       const videoStream = streams.find((s) => s.codec_type === 'video');
       assert.deepEqual(
@@ -489,7 +524,7 @@ for (const c of CASES) {
         const [sent, decodedAudio] = [c.source().audio.length, framesOf(streams, 'audio')];
         assert.ok(decodedAudio >= sent - 2 && decodedAudio <= sent, `${decodedAudio} of ${sent}`);
       }
-      c.check?.(received);
+      c.check?.(received, output);
     },
   );
 }

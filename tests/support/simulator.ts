@@ -10,6 +10,23 @@ export interface SimulatorOptions {
   readonly channels?: number;
   /** The sound sent with the clip (the simulator's default: aac). */
   readonly audio?: 'aac' | 'g711a' | 'none';
+  /** The video sent: the H.264 clip (the simulator's default) or its H.265 twin. */
+  readonly codec?: 'h264' | 'h265';
+  /** `--fault`: e.g. `loss=1,seed=7`, `reorder=8`, `duplicate=5`, `ssrc0`, `no-psm`. */
+  readonly fault?: string;
+  /** `--refuse-tcp`: a status such as `488` to refuse TCP offers with, or `udp`. */
+  readonly refuseTcp?: string;
+}
+
+/** The optional flags, each where its option is given. */
+function optionalFlags(options: SimulatorOptions): string[] {
+  const flags: [string, string | undefined][] = [
+    ['--audio', options.audio],
+    ['--codec', options.codec],
+    ['--fault', options.fault],
+    ['--refuse-tcp', options.refuseTcp],
+  ];
+  return flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
 }
 
 /** The bundled device simulator as a child process, printing one JSON line per event. */
@@ -29,7 +46,7 @@ export function startSimulator(options: SimulatorOptions): RunningProcess {
       String(options.heartbeat ?? 1),
       '--channels',
       String(options.channels ?? 1),
-      ...(options.audio === undefined ? [] : ['--audio', options.audio]),
+      ...optionalFlags(options),
     ],
     {},
   );

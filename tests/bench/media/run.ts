@@ -23,9 +23,10 @@ import { waitOnline } from './streams.ts';
  * `--matrix "1:0,1;10:0,10"` runs other steps (N ascending, M ascending within an N).
  */
 const FULL_MATRIX: [number, number[]][] = [
-  [1, [0, 1, 10, 100]],
+  [1, [0, 1, 10, 100, 500]],
   [10, [0, 1, 10]],
   [50, [0, 1, 10]],
+  [100, [0, 1, 10]],
 ];
 
 function parseMatrix(text: string): [number, number[]][] {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { PsDemuxer } from '../../../media-node/formats/ps-demuxer.ts';
 import type { ElementaryFrame } from '../../../media-node/formats/ps-demuxer.ts';
 import { muxPsVideoFrame } from '../../../media-node/formats/ps-muxer.ts';
-import { concatBytes } from '../../../media-node/formats/bytes.ts';
 import { readClipFrames } from '../../../simulator/media/clip.ts';
+import { stripTimestamps } from './support.ts';
 
 const FRAME_TICKS = 3600;
 const CHUNK_BYTES = 1400;
@@ -13,35 +13,6 @@ const CHUNK_BYTES = 1400;
 const RTP_START = 2 ** 32 - 5 * FRAME_TICKS;
 
 const clip = readClipFrames().slice(0, 30);
-
-/** Removes PTS and DTS from every PES header of a pack, fixing both length fields. */
-function stripTimestamps(pack: Uint8Array): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  while (at < pack.length) {
-    const streamId = pack[at + 3] ?? 0;
-    const length =
-      streamId === 0xba ? 14 + ((pack[at + 13] ?? 0) & 0x07) : 6 + readU16(pack, at + 4);
-    const unit = pack.slice(at, at + length);
-    parts.push(streamId >= 0xc0 && streamId <= 0xef ? stripPesTimestamps(unit) : unit);
-    at += length;
-  }
-  return concatBytes(parts);
-}
-
-function stripPesTimestamps(pes: Uint8Array): Uint8Array {
-  const timestamps = (pes[7] ?? 0) >> 6 === 3 ? 10 : (pes[7] ?? 0) >> 6 === 2 ? 5 : 0;
-  const stripped = concatBytes([pes.subarray(0, 9), pes.subarray(9 + timestamps)]);
-  const view = new DataView(stripped.buffer, stripped.byteOffset);
-  view.setUint16(4, readU16(pes, 4) - timestamps);
-  stripped[7] = (pes[7] ?? 0) & 0x3f;
-  stripped[8] = (pes[8] ?? 0) - timestamps;
-  return stripped;
-}
-
-function readU16(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
-}
 
 /** Pushes each pack in RTP-sized chunks stamped with its frame's 32-bit RTP timestamp. */
 function demuxWithRtpClock(packs: Uint8Array[], marker: boolean): ElementaryFrame[] {

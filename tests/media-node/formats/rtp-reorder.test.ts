@@ -32,6 +32,19 @@ test('RtpReorderBuffer passes packets in order straight through once started', (
   assert.deepEqual(out, [[], [], [10, 11, 12], [13], [14]]);
 });
 
+test('RtpReorderBuffer of depth 0 (an ordered transport) passes every packet at once', () => {
+  const buffer = new RtpReorderBuffer(0);
+
+  const out = [65534, 65535, 0, 0, 2, 3, 1].map((seq) => buffer.push(packet(seq)));
+
+  assert.deepEqual(out.map(seqs), [[65534], [65535], [0], [], [2], [3], []]);
+  assert.deepEqual(
+    out.flat().map((p) => p.afterLoss),
+    [false, false, false, true, false],
+  );
+  assert.deepEqual([buffer.lost, buffer.duplicates, buffer.discarded], [1, 1, 1]);
+});
+
 test('RtpReorderBuffer starts at the lowest of the first packets when they come shuffled', () => {
   const buffer = new RtpReorderBuffer();
 

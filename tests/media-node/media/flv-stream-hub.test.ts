@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 
+import { writeFileSync } from 'node:fs';
+
+import { AUDIO_ONLY_AFTER_FRAMES } from '../../../media-node/formats/audio-only.ts';
 import { concatBytes } from '../../../media-node/formats/bytes.ts';
 import { FlvStreamHub, type Viewer } from '../../../media-node/media/flv-stream-hub.ts';
 import { silentLogger } from '../../../src/logger.ts';
@@ -8,6 +11,8 @@ import { readFlv, readTags, type ReadTag } from '../formats/flv-reader.ts';
 import { encodeHevc, noFfmpeg, readHevcAccessUnits, tempFolder } from '../formats/encodes.ts';
 import { clipElementaryFrames } from '../support/clip-frames.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
+import { framesOf, probeDecoded } from '../support/remux.ts';
+import { audioOnlyFrames, audioOnlyPacks, audioPayloads } from '../formats/audio-streams.ts';
 
 /** A viewer whose connection holds `queuedBytes` unsent; it keeps what it was given. */
 class FakeViewer implements Viewer {
@@ -247,3 +252,90 @@ test(
     );
   },
 );
+
+const audioWork = tempFolder();
+after(() => audioWork.remove());
+
+/** ffprobe's view of what a viewer received, written to a file. */
+function probeViewer(viewer: FakeViewer, name: string) {
+  const path = audioWork.path(name);
+  writeFileSync(path, concatBytes(viewer.chunks));
+  return probeDecoded(path);
+}
+
+for (const codec of ['aac', 'g711a'] as const) {
+  test(
+    `FlvStreamHub serves a ${codec} channel whose stream map lists no video at its first frame`,
+    { skip: noFfmpeg },
+    () => {
+      const payloads = audioPayloads(codec, audioWork.path(`only.${codec}`), 3);
+      const frames = audioOnlyFrames(audioOnlyPacks(codec, payloads, { streamMap: true }));
+      const hub = new FlvStreamHub({ logger: silentLogger });
+      const viewer = new FakeViewer();
+      hub.attach(viewer);
+
+      hub.push(frames[0] ?? assert.fail('no audio frame'));
+      const atFirstFrame = viewer.chunks.length;
+      for (const frame of frames.slice(1)) hub.push(frame);
+
+      assert.ok(atFirstFrame > 0, 'the viewer started at the first audio frame');
+      const { video, audio } = viewer.flv();
+      assert.deepEqual([video, audio], [false, true], 'FLV header flags: audio only');
+      const streams = probeViewer(viewer, `only-${codec}.flv`);
+      assert.deepEqual(
+        streams.map((s) => [s.codec_type, s.codec_name]),
+        [['audio', codec === 'aac' ? 'aac' : 'pcm_alaw']],
+      );
+      assert.equal(framesOf(streams, 'audio'), payloads.length);
+    },
+  );
+}
+
+test(
+  'FlvStreamHub takes a channel without a stream map as audio only at AUDIO_ONLY_AFTER_FRAMES',
+  { skip: noFfmpeg },
+  () => {
+    const payloads = audioPayloads('aac', audioWork.path('counted.aac'), 3);
+    const frames = audioOnlyFrames(audioOnlyPacks('aac', payloads, { streamMap: false }));
+    const hub = new FlvStreamHub({ logger: silentLogger });
+    const early = new FakeViewer();
+    hub.attach(early);
+
+    for (const frame of frames.slice(0, AUDIO_ONLY_AFTER_FRAMES - 1)) hub.push(frame);
+    const beforeDecision = early.chunks.length;
+    for (const frame of frames.slice(AUDIO_ONLY_AFTER_FRAMES - 1)) hub.push(frame);
+    const late = new FakeViewer();
+    hub.attach(late);
+
+    assert.equal(beforeDecision, 0, 'nothing before the count is reached');
+    const streams = probeViewer(early, 'counted.flv');
+    assert.deepEqual(
+      streams.map((s) => [s.codec_type, s.codec_name]),
+      [['audio', 'aac']],
+    );
+    assert.equal(framesOf(streams, 'audio'), payloads.length, 'the held audio is not lost');
+    const joined = late.flv();
+    assert.deepEqual([joined.video, joined.audio], [false, true]);
+    assert.deepEqual(
+      joined.tags.slice(0, 2).map((t) => [t.type, t.body[0], t.body[1]]),
+      [
+        [18, 0x02, 0x00], // onMetaData
+        [8, 0xaf, 0x00], // AAC sequence header
+      ],
+    );
+    assert.equal(joined.tags.length, 2 + AUDIO_ONLY_AFTER_FRAMES, 'the last audio tags cached');
+  },
+);
+
+test('FlvStreamHub keeps waiting for video where the stream map lists it', () => {
+  const hub = new FlvStreamHub({ logger: silentLogger });
+  const viewer = new FakeViewer();
+  hub.attach(viewer);
+  const frame = { kind: 'audio', codec: 'g711a', dts: 0, keyframe: true } as const;
+
+  for (let i = 0; i < 2 * AUDIO_ONLY_AFTER_FRAMES; i++) {
+    hub.push({ ...frame, pts: i * 3600, data: new Uint8Array(320), mapListsVideo: true });
+  }
+
+  assert.equal(viewer.chunks.length, 0);
+});

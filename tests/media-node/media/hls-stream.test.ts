@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
 
+import { concatBytes } from '../../../media-node/formats/bytes.ts';
+import type { ElementaryFrame } from '../../../media-node/formats/ps-demuxer.ts';
 import { HlsStream } from '../../../media-node/media/hls-stream.ts';
+import { errorCodes } from '../../../src/errors.ts';
+import { audioOnlyFrames, audioOnlyPacks, audioPayloads } from '../formats/audio-streams.ts';
+import { noFfmpeg, tempFolder } from '../formats/encodes.ts';
 import { clipElementaryFrames } from '../support/clip-frames.ts';
+import { recordingLogger } from '../support/recording-logger.ts';
+import { framesOf, probeDecoded } from '../support/remux.ts';
 
 const FRAMES = clipElementaryFrames(700);
 
@@ -99,3 +107,62 @@ test('HlsStream remembers the tokens it admitted, the newest 256', () => {
     [false, false, true, true, false],
   );
 });
+
+const audioWork = tempFolder();
+after(() => audioWork.remove());
+
+/** An HLS stream fed the frames of an audio-only channel. */
+function audioOnlyStream(frames: ElementaryFrame[]) {
+  const logger = recordingLogger();
+  const hls = new HlsStream({ targetDurationS: 2, windowSize: 6, now: () => 0, logger });
+  for (const frame of frames) hls.push(frame);
+  return { hls, logger };
+}
+
+for (const streamMap of [true, false]) {
+  test(
+    `HlsStream serves AAC without video (decided by ${streamMap ? 'stream map' : 'count'}) as fMP4`,
+    { skip: noFfmpeg },
+    async () => {
+      const payloads = audioPayloads('aac', audioWork.path(`hls-${streamMap}.aac`), 5);
+      const { hls } = audioOnlyStream(
+        audioOnlyFrames(audioOnlyPacks('aac', payloads, { streamMap })),
+      );
+
+      const listed = uris(await hls.playlist('', 0));
+      const path = audioWork.path(`hls-${streamMap}.mp4`);
+      const segments = listed.map((uri) => hls.segment(Number(/\d+/.exec(uri)?.[0])));
+      writeFileSync(path, concatBytes([hls.init(0), ...segments].filter((b) => b !== undefined)));
+
+      assert.deepEqual(listed, ['seg-0.m4s', 'seg-1.m4s']);
+      const streams = probeDecoded(path);
+      assert.deepEqual(
+        streams.map((s) => [s.codec_type, s.codec_name, s.sample_rate]),
+        [['audio', 'aac', '44100']],
+      );
+      // Cut at the first frame 2 s after each segment's start: 87 frames of 23.2 ms each.
+      assert.equal(framesOf(streams, 'audio'), 2 * 87);
+    },
+  );
+}
+
+test(
+  'HlsStream refuses an audio-only G.711 channel with the reason, logged once',
+  { skip: noFfmpeg },
+  async () => {
+    const payloads = audioPayloads('g711a', audioWork.path('hls.alaw'), 1);
+    const frames = audioOnlyFrames(audioOnlyPacks('g711a', payloads, { streamMap: true }));
+    const { hls, logger } = audioOnlyStream([]);
+
+    const waiting = hls.playlist('', 60_000);
+    for (const frame of frames) hls.push(frame);
+
+    const reason = 'Cannot segment audio-only HLS: fMP4 for browsers carries AAC, not g711a';
+    await assert.rejects(waiting, { code: errorCodes.UNAVAILABLE, message: reason });
+    await assert.rejects(hls.playlist('', 0), { message: reason });
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg),
+      [reason],
+    );
+  },
+);

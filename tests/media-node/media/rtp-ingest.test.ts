@@ -9,11 +9,29 @@ import { readClipFrames } from '../../../simulator/media/clip.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
 import { psFramePackets, senderReport, SMALL_ACCESS_UNIT } from './support.ts';
 
-function ingest() {
+function ingest(options: { ordered?: boolean } = {}) {
   const logger = recordingLogger();
   const frames: ElementaryFrame[] = [];
-  const rtp = new RtpIngest({ onFrame: (frame) => frames.push(frame), logger });
+  const rtp = new RtpIngest({ onFrame: (frame) => frames.push(frame), logger, ...options });
   return { rtp, frames, logger };
+}
+
+/** The first `count` frames of the committed clip as RTP packets, 25 fps, one PS pack each. */
+function clipPackets(count: number): Uint8Array[][] {
+  let sequence = 0;
+  return readClipFrames()
+    .slice(0, count)
+    .map((frame, index) => {
+      const ps = muxPsVideoFrame(frame.data, { pts: index * 3600, keyframe: frame.keyframe });
+      const packets = packetizeRtp(ps, {
+        payloadType: 96,
+        ssrc: 9,
+        timestamp: index * 3600,
+        firstSequence: sequence,
+      });
+      sequence += packets.length;
+      return packets.map(buildRtpPacket);
+    });
 }
 
 describe('RtpIngest', () => {
@@ -109,6 +127,44 @@ describe('RtpIngest', () => {
     }
     assert.equal(rtp.stats.malformed, 2);
     assert.equal(frames.length, 3);
+  });
+});
+
+describe('RtpIngest of an ordered transport (RTP over TCP, RFC 4571)', () => {
+  it('emits the first frame with its last packet, holding nothing for reordering', () => {
+    const tcp = ingest({ ordered: true });
+    const udp = ingest();
+
+    for (const packet of psFramePackets({ index: 0, ssrc: 7 })) {
+      tcp.rtp.push(packet);
+      udp.rtp.push(packet);
+    }
+
+    assert.equal(tcp.frames.length, 1);
+    assert.deepEqual(tcp.frames[0]?.data, SMALL_ACCESS_UNIT);
+    assert.equal(udp.frames.length, 0, 'UDP holds the first packets to put them in order');
+  });
+
+  it('drops duplicates, and after a gap holds video back until the next keyframe', () => {
+    const { rtp, frames } = ingest({ ordered: true });
+    const clip = clipPackets(50);
+
+    clip.forEach((packets, index) => {
+      for (const packet of packets) {
+        if (index === 5) continue; // frame 5, a P-frame, never arrives
+        rtp.push(packet);
+        if (index === 3) rtp.push(packet); // frame 3 arrives twice
+      }
+    });
+
+    const delivered = frames.filter((f) => f.kind === 'video');
+    assert.equal(rtp.stats.duplicates, clip[3]?.length);
+    assert.equal(rtp.stats.lost, clip[5]?.length);
+    assert.equal(
+      delivered.findIndex((f, n) => n >= 5 && f.keyframe),
+      5,
+    );
+    assert.ok(rtp.stats.skippedUntilKeyframe >= 18, `skipped ${rtp.stats.skippedUntilKeyframe}`);
   });
 });
 

@@ -45,7 +45,7 @@ afterEach(() => {
   for (const receiver of open.receivers.splice(0)) receiver.close();
 });
 
-async function passiveReceiver() {
+async function passiveReceiver(deviceAddress?: string) {
   const base = 20000 + 2 * Math.floor(Math.random() * 10000);
   const pool = new RtpPortPool({ min: base, max: base + 20 }, '127.0.0.1');
   const logger = recordingLogger();
@@ -56,14 +56,20 @@ async function passiveReceiver() {
     ingest,
     (rtp) => pool.release(rtp),
     logger,
+    deviceAddress,
   );
   open.receivers.push(receiver);
   return { receiver, ingest, frames, logger, pool };
 }
 
-function dial(port: number): Promise<Socket> {
+/** Connects to the port on loopback, from `from` (another loopback address) where given. */
+function dial(port: number, from?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({
+      host: '127.0.0.1',
+      port,
+      ...(from !== undefined && { localAddress: from }),
+    });
     open.sockets.push(socket);
     socket.once('error', reject);
     socket.once('connect', () => resolve(socket));
@@ -197,5 +203,45 @@ describe('TcpPassiveRtpReceiver on a loopback connection', () => {
     await new Promise((resolve) => other.once('close', resolve));
     assert.equal(reasons.length, 1);
     assert.equal(second.pool.inUse, 0);
+  });
+
+  it("refuses connections from another address than the device's; the device still wins", async () => {
+    const { receiver, ingest, frames, logger } = await passiveReceiver('127.0.0.1');
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const stranger = await dial(receiver.port, '127.0.0.2');
+      stranger.on('error', () => {});
+      stranger.write(framedFrame(50 + attempt, 0x9999));
+      await until('the stranger closed', () => stranger.closed);
+    }
+    assert.equal(receiver.connected, false);
+    assert.equal(receiver.stats()['refusedConnections'], 2);
+
+    const device = await dial(receiver.port);
+    const total = { written: 0 };
+    for (let index = 0; index < 3; index++) {
+      await writeAndWait(device, receiver, framedFrame(index, 0x1234), total);
+    }
+    assert.equal(receiver.connected, true);
+    assert.equal(frames.length, 3);
+    assert.equal(ingest.ssrc, 0x1234);
+    const refusals = logger.lines.filter((l) => l.msg === 'rtp connection refused');
+    assert.equal(refusals.length, 1, 'logged once');
+    assert.equal(refusals[0]?.fields['why'], 'not the device address');
+  });
+
+  it('also accepts the address the answer names (c=), besides the SIP one', async () => {
+    const { receiver, frames } = await passiveReceiver('192.0.2.10');
+    await receiver.start(answer('active'));
+
+    const device = await dial(receiver.port);
+    const total = { written: 0 };
+    for (let index = 0; index < 3; index++) {
+      await writeAndWait(device, receiver, framedFrame(index, 0x1234), total);
+    }
+
+    assert.equal(receiver.connected, true);
+    assert.equal(receiver.stats()['refusedConnections'], 0);
+    assert.equal(frames.length, 3);
   });
 });
