@@ -5,6 +5,7 @@ import { eventStoreMigration } from './migrations/0001-event-store.ts';
 import { readModelsMigration } from './migrations/0002-read-models.ts';
 import { platformSettingsMigration } from './migrations/0003-platform-settings.ts';
 import { mediaNodeHttpsMigration } from './migrations/0005-media-node-https.ts';
+import { controlPlaneMigration } from './migrations/0006-control-plane.ts';
 import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
@@ -15,6 +16,7 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0003-platform-settings': platformSettingsMigration,
     '0004-stream-usage': streamUsageMigration,
     '0005-media-node-https': mediaNodeHttpsMigration,
+    '0006-control-plane': controlPlaneMigration,
   };
 }
 

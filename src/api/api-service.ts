@@ -3,13 +3,14 @@
  * projection runner following it, the first-start bootstrap, and the Hono app. Runtime
  * entries (workers/) only open the database, serve `app.fetch` and pass their environment.
  */
+import { ensureOperatorKey } from '../auth/operator-key.ts';
 import { loadPlatformSecret } from '../auth/platform-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import type { ArgusConfig } from '../config.ts';
 import { SqlEventStore } from '../event-store/sql-event-store.ts';
 import type { Logger } from '../logger.ts';
 import { ProjectionRunner } from '../projections/projection-runner.ts';
-import { readModelsProjection } from '../projections/read-models.ts';
+import { apiProjections } from '../projections/control-plane.ts';
 import type { Db, SqlDialectKind } from '../sql/database.ts';
 import { createApp } from './app.ts';
 import { bootstrapEnterprise } from './bootstrap.ts';
@@ -38,7 +39,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     db,
     dialect,
     store,
-    projections: [readModelsProjection],
+    projections: apiProjections,
     onError: (err) => logger.error({ err }, 'projection failed'),
   });
 
@@ -89,6 +90,15 @@ export function playerAssets(libraries: PlayerLibraries): NonNullable<ApiDeps['a
 
 async function bootstrap(options: ApiServiceOptions, store: SqlEventStore): Promise<void> {
   const { config, logger } = options;
+  const operatorKey = await ensureOperatorKey(options.db);
+  // Shown once, like the SK: only its hash is kept.
+  if (operatorKey !== undefined) {
+    options.announce(
+      `\nOperator key (Operator-Key header of /operator/…): ${operatorKey}\n` +
+        '  (keep it: it is not shown again)\n',
+    );
+  }
+
   const boot = await bootstrapEnterprise(store, {
     userId: config.ARGUS_USER_ID,
     ak: config.ARGUS_AK,

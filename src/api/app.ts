@@ -4,10 +4,22 @@ import { bodyLimit } from 'hono/body-limit';
 import { ArgusError, errorCodes } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 import { errorBody, httpMapping } from './http-errors.ts';
+import { deviceRouteDocs } from './openapi/device-route-docs.ts';
+import { docsPage } from './openapi/docs-page.ts';
+import { openApiDocument } from './openapi/document.ts';
+import { assertPermitted, honoPath, RouteRegistry } from './openapi/registry.ts';
+import { siteRouteDocs } from './openapi/site-route-docs.ts';
 import { consolePage } from './page.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { authRoutes, requireAccessToken } from './routes/auth.ts';
+import { credentialRoutes } from './routes/credentials.ts';
+import { deviceOrgRoutes } from './routes/device-orgs.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { liveRoutes } from './routes/live.ts';
+import { operatorRoutes } from './routes/operator.ts';
+
+/** The API's version, as `/openapi.json` states it. */
+export const apiVersion = '0.1.0';
 
 /** Largest request body the API reads. */
 export const maxBodyBytes = 1024 * 1024;
@@ -18,6 +30,7 @@ export const maxBodyBytes = 1024 * 1024;
  */
 export function createApp(deps: ApiDeps) {
   const app = new Hono<ApiEnv>();
+  const registry = new RouteRegistry();
 
   app.use('*', async (c, next) => {
     const requestId = crypto.randomUUID();
@@ -50,9 +63,27 @@ export function createApp(deps: ApiDeps) {
     });
   });
 
-  app.route('/', authRoutes(deps));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(registry, apiVersion, app.routes)));
+  app.get('/docs', (c) => c.html(docsPage));
+  registry.document(...siteRouteDocs);
+
+  app.route('/', authRoutes(deps, registry));
+  app.route('/', operatorRoutes(deps, registry));
   app.use('/v1/:user_id/*', requireAccessToken(deps));
   app.use('/v2/:user_id/devices/*', requireAccessToken(deps));
+  app.route('/', credentialRoutes(deps, registry));
+  app.route('/', accountRoutes(deps, registry));
+  app.route('/', deviceOrgRoutes(deps, registry));
+  // The device and live handlers are plain Hono: their documented permission is checked here.
+  registry.document(...deviceRouteDocs);
+  for (const spec of deviceRouteDocs) {
+    const action = spec.permission;
+    if (action === undefined) continue;
+    app.on(spec.method.toUpperCase(), honoPath(spec.path), async (c, next) => {
+      assertPermitted(c, action);
+      await next();
+    });
+  }
   app.route('/', deviceRoutes(deps));
   app.route('/', liveRoutes(deps));
 

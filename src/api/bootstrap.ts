@@ -1,10 +1,8 @@
 import { handleCommand } from '../domain/command-handler.ts';
 import {
-  decideCreateEnterprise,
-  decideIssueCredential,
-  evolveEnterprise,
+  decideCreateEnterpriseWithCredential,
   foldEnterprise,
-  type EnterpriseEvent,
+  type EnterpriseStreamEvent,
 } from '../domain/enterprise.ts';
 import { streamNames, type EventStore } from '../event-store/event-store.ts';
 import { hashSecret, randomToken } from '../auth/secrets.ts';
@@ -41,16 +39,16 @@ export async function bootstrapEnterprise(
   const ak = options.ak ?? randomToken(10).toUpperCase();
   const sk = options.sk ?? randomToken(20);
   const skHash = await hashSecret(sk);
-  const fold = (events: EnterpriseEvent[]) => foldEnterprise(userId, events);
+  const fold = (events: EnterpriseStreamEvent[]) => foldEnterprise(userId, events);
   try {
-    await handleCommand(store, streamNames.enterprise(userId), fold, (enterprise) => {
-      const created = decideCreateEnterprise(enterprise, {
+    await handleCommand(store, streamNames.enterprise(userId), fold, (enterprise) =>
+      decideCreateEnterpriseWithCredential(enterprise, {
         name: 'Default enterprise',
+        ak,
+        skHash,
         at: options.now,
-      });
-      const next = created.reduce(evolveEnterprise, enterprise);
-      return [...created, ...decideIssueCredential(next, { ak, skHash, at: options.now })];
-    });
+      }),
+    );
   } catch (error) {
     // Another start finishing an interrupted bootstrap got there first.
     if (isArgusError(error, errorCodes.CONFLICT)) return undefined;

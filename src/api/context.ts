@@ -2,6 +2,7 @@ import type { EventStore } from '../event-store/event-store.ts';
 import type { Logger } from '../logger.ts';
 import type { ProjectionRunner } from '../projections/projection-runner.ts';
 import type { Db } from '../sql/database.ts';
+import type { Principal } from '../auth/permissions.ts';
 import type { TokenService } from '../auth/tokens.ts';
 
 /** What the API needs from its runtime entry. */
@@ -23,5 +24,11 @@ export interface ApiDeps {
 }
 
 export interface ApiEnv {
-  Variables: { requestId: string; userId: string; logger: Logger };
+  Variables: {
+    requestId: string;
+    userId: string;
+    logger: Logger;
+    /** Who called, set with `userId` by the access-token check. */
+    principal: Principal;
+  };
 }

@@ -4,12 +4,26 @@
  */
 import { errors, SignJWT, jwtVerify } from 'jose';
 
+import { roles, type Role } from '../domain/account.ts';
 import { ArgusError, errorCodes } from '../errors.ts';
 
 export interface AccessClaims {
   readonly userId: string;
   readonly ak: string;
 }
+
+/**
+ * Everything an access token says. An AK/SK login's token names the AK and its session
+ * (slot) with the session's generation; tokens signed before sessions existed name the AK
+ * only. A password login's token names the account instead.
+ */
+export type AccessTokenClaims =
+  | {
+      readonly userId: string;
+      readonly ak: string;
+      readonly session?: { readonly id: string; readonly generation: number };
+    }
+  | { readonly userId: string; readonly loginName: string; readonly role: Role };
 
 export interface LiveClaims {
   readonly userId: string;
@@ -37,6 +51,43 @@ export class TokenService {
   async verifyAccess(token: string, now = new Date()): Promise<AccessClaims> {
     const payload = await this.#verify(token, 'access', now);
     return { userId: String(payload.sub), ak: String(payload['ak']) };
+  }
+
+  /** An access token of an AK session or of an account. */
+  async issueAccessToken(
+    claims: AccessTokenClaims,
+    ttlSeconds: number,
+    now = new Date(),
+  ): Promise<string> {
+    const fields: Record<string, string> =
+      'loginName' in claims
+        ? { typ: 'access', lgn: claims.loginName, role: claims.role }
+        : { typ: 'access', ak: claims.ak };
+    if ('session' in claims && claims.session !== undefined) {
+      fields['sid'] = claims.session.id;
+      fields['gen'] = String(claims.session.generation);
+    }
+    return this.#sign(fields, claims.userId, ttlSeconds, now);
+  }
+
+  /**
+   * Everything an access token says. It passes `verifyAccess` first, the one check every
+   * access token goes through (and that a subclass may replace).
+   * @throws ArgusError UNAUTHENTICATED for a bad, expired or foreign token
+   */
+  async verifyAccessToken(token: string, now = new Date()): Promise<AccessTokenClaims> {
+    await this.verifyAccess(token, now);
+    const payload = await this.#verify(token, 'access', now);
+    const userId = String(payload.sub);
+    const { lgn, role, ak, sid, gen } = payload;
+    if (typeof lgn === 'string' && roles.includes(role as Role)) {
+      return { userId, loginName: lgn, role: role as Role };
+    }
+    if (typeof ak !== 'string') {
+      throw new ArgusError(errorCodes.UNAUTHENTICATED, 'Cannot accept access token: invalid');
+    }
+    if (typeof sid !== 'string') return { userId, ak };
+    return { userId, ak, session: { id: sid, generation: Number(gen) } };
   }
 
   async issueLive(claims: LiveClaims, ttlSeconds: number, now = new Date()): Promise<string> {

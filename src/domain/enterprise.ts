@@ -1,6 +1,10 @@
 /**
  * The enterprise aggregate: stream `enterprise-<user_id>`. Holds the AK/SK credentials; the
- * secret key is stored only as a PBKDF2 hash.
+ * secret key is stored only as a PBKDF2 hash. The pairs live in this stream, not in streams
+ * of their own, because their limit is a rule over all of the enterprise's pairs: deciding it
+ * on one stream makes two concurrent issues race on the expected revision instead of both
+ * passing. The tokens of a pair are in a stream per pair (access-token.ts), so logins do not
+ * grow this stream.
  */
 import { ArgusError, errorCodes } from '../errors.ts';
 
@@ -15,6 +19,15 @@ export const enterpriseEventTypes: readonly EnterpriseEventType[] = [
   'CredentialIssued',
 ];
 
+/** A pair deleted: its AK is refused from now on, with every token issued for it. */
+export interface CredentialDeleted {
+  type: 'CredentialDeleted';
+  data: { userId: string; ak: string; at: string };
+}
+
+/** Every event of an enterprise's stream. */
+export type EnterpriseStreamEvent = EnterpriseEvent | CredentialDeleted;
+
 /** How many AK/SK pairs an enterprise may hold at once (DESIGN.md: a small number). */
 export const maxCredentialsPerEnterprise = 2;
 
@@ -22,9 +35,11 @@ export interface Enterprise {
   readonly exists: boolean;
   readonly userId: string;
   readonly credentials: readonly { ak: string; skHash: string }[];
+  /** AKs deleted: never issued again, so a pair's token stream serves one pair only. */
+  readonly retiredAks: readonly string[];
 }
 
-export function evolveEnterprise(enterprise: Enterprise, event: EnterpriseEvent): Enterprise {
+export function evolveEnterprise(enterprise: Enterprise, event: EnterpriseStreamEvent): Enterprise {
   switch (event.type) {
     case 'EnterpriseCreated':
       return { ...enterprise, exists: true };
@@ -33,11 +48,25 @@ export function evolveEnterprise(enterprise: Enterprise, event: EnterpriseEvent)
         ...enterprise,
         credentials: [...enterprise.credentials, { ak: event.data.ak, skHash: event.data.skHash }],
       };
+    case 'CredentialDeleted':
+      return {
+        ...enterprise,
+        credentials: enterprise.credentials.filter((c) => c.ak !== event.data.ak),
+        retiredAks: [...enterprise.retiredAks, event.data.ak],
+      };
   }
 }
 
-export function foldEnterprise(userId: string, events: readonly EnterpriseEvent[]): Enterprise {
-  return events.reduce(evolveEnterprise, { exists: false, userId, credentials: [] });
+export function foldEnterprise(
+  userId: string,
+  events: readonly EnterpriseStreamEvent[],
+): Enterprise {
+  return events.reduce(evolveEnterprise, {
+    exists: false,
+    userId,
+    credentials: [],
+    retiredAks: [],
+  });
 }
 
 export function decideCreateEnterprise(
@@ -72,10 +101,14 @@ export function decideIssueCredential(
     throw new ArgusError(
       errorCodes.CONFLICT,
       `Cannot issue credential: the enterprise holds ${maxCredentialsPerEnterprise} already`,
+      { limit: maxCredentialsPerEnterprise, hint: 'delete one to make room' },
     );
   }
   if (enterprise.credentials.some((c) => c.ak === command.ak)) {
     throw new ArgusError(errorCodes.CONFLICT, 'Cannot issue credential: the AK is in use');
+  }
+  if (enterprise.retiredAks.includes(command.ak)) {
+    throw new ArgusError(errorCodes.CONFLICT, 'Cannot issue credential: the AK was deleted');
   }
   return [
     {
@@ -88,4 +121,39 @@ export function decideIssueCredential(
       },
     },
   ];
+}
+
+/**
+ * Deletes a pair; its tokens stop working with it.
+ * @throws ArgusError NOT_FOUND where the enterprise holds no such AK
+ */
+export function decideDeleteCredential(
+  enterprise: Enterprise,
+  command: { ak: string; at: Date },
+): CredentialDeleted[] {
+  if (!enterprise.credentials.some((c) => c.ak === command.ak)) {
+    throw new ArgusError(
+      errorCodes.NOT_FOUND,
+      `Cannot delete credential: no AK ${command.ak} in enterprise ${enterprise.userId}`,
+    );
+  }
+  return [
+    {
+      type: 'CredentialDeleted',
+      data: { userId: enterprise.userId, ak: command.ak, at: command.at.toISOString() },
+    },
+  ];
+}
+
+/**
+ * Creates an enterprise with its first AK/SK pair, in one append.
+ * @throws ArgusError CONFLICT where the enterprise exists
+ */
+export function decideCreateEnterpriseWithCredential(
+  enterprise: Enterprise,
+  command: { name: string; ak: string; skHash: string; at: Date },
+): EnterpriseEvent[] {
+  const created = decideCreateEnterprise(enterprise, command);
+  const next = created.reduce(evolveEnterprise, enterprise);
+  return [...created, ...decideIssueCredential(next, command)];
 }

@@ -1,14 +1,16 @@
 /** Queries over the read models, always scoped to one enterprise (`user_id`). */
 import type { Db } from '../sql/database.ts';
+import { controlPlaneDb } from './control-plane-tables.ts';
 
 export interface Page {
   readonly limit: number;
   readonly offset: number;
 }
 
+/** A live AK/SK pair of the enterprise (deleted pairs are gone). */
 export async function findCredential(db: Db, userId: string, ak: string) {
-  return db
-    .selectFrom('credentials')
+  return controlPlaneDb(db)
+    .selectFrom('access_keys')
     .selectAll()
     .where('ak', '=', ak)
     .where('user_id', '=', userId)

@@ -15,7 +15,7 @@ import { readConfig } from '../../src/config.ts';
 import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
-import { readModelsProjection } from '../../src/projections/read-models.ts';
+import { apiProjections } from '../../src/projections/control-plane.ts';
 import type { Database } from '../../src/sql/database.ts';
 import { migrateToLatest } from '../../schema/migrate.ts';
 
@@ -40,7 +40,7 @@ async function build(env: Env): Promise<ReturnType<typeof createApp>> {
     db,
     dialect: 'd1',
     store,
-    projections: [readModelsProjection],
+    projections: apiProjections,
   });
   return createApp({
     store,

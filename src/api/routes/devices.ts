@@ -11,7 +11,7 @@ import { parseInput, readJson } from '../validation.ts';
 
 export const gbDeviceId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
 
-const batchAddBody = z.object({
+export const batchAddBody = z.object({
   devices: z
     .array(
       z.object({
@@ -29,7 +29,7 @@ export const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const channelsQuery = pageQuery.extend({ device_id: gbDeviceId.optional() });
+export const channelsQuery = pageQuery.extend({ device_id: gbDeviceId.optional() });
 
 /** Devices and channels of the caller's enterprise. */
 export function deviceRoutes(deps: ApiDeps) {

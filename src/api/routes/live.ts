@@ -12,7 +12,7 @@ import { gbDeviceId } from './devices.ts';
 const liveProtocols = ['HTTP_FLV', 'HTTPS_FLV', 'WS_FLV', 'HTTP_HLS'] as const;
 type LiveProtocol = (typeof liveProtocols)[number];
 
-const liveBody = z.object({
+export const liveBody = z.object({
   channels: z
     .array(
       z.object({

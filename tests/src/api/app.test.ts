@@ -25,7 +25,7 @@ import {
 import { SqlEventStore } from '../../../src/event-store/sql-event-store.ts';
 import { silentLogger, type Logger } from '../../../src/logger.ts';
 import { ProjectionRunner } from '../../../src/projections/projection-runner.ts';
-import { readModelsProjection } from '../../../src/projections/read-models.ts';
+import { apiProjections } from '../../../src/projections/control-plane.ts';
 
 const userId = '100000000000000001';
 const otherUserId = '100000000000000002';
@@ -59,7 +59,7 @@ async function platform(overrides: Partial<ApiDeps> = {}) {
   dirs.push(dir);
   const db = await openSqliteDatabase(join(dir, 'argus.db'));
   const store = new SqlEventStore({ db, dialect: 'sqlite' });
-  const projections = [readModelsProjection];
+  const projections = apiProjections;
   const runner = new ProjectionRunner({ db, dialect: 'sqlite', store, projections });
   const tokens = new TokenService(secret);
   await bootstrapEnterprise(store, { userId, ak, sk, now: start });
