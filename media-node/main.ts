@@ -18,6 +18,7 @@ import { readModelsProjection } from '../src/projections/read-models.ts';
 import { openSqliteDatabase } from '../schema/sqlite-node.ts';
 import { advertisedHost } from './advertised-host.ts';
 import { CatalogCollector } from './gb/catalog-collector.ts';
+import { CatalogWatch } from './gb/catalog-watch.ts';
 import { DeviceCommands } from './gb/device-commands.ts';
 import { DeviceRegistry } from './gb/device-registry.ts';
 import { GbServer } from './gb/gb-server.ts';
@@ -68,6 +69,12 @@ const monitor = new KeepaliveMonitor({
   now,
 });
 const catalogs = new CatalogCollector({ commands, logger, now });
+const catalogWatch = new CatalogWatch({
+  query: (deviceId) => server.queryCatalog(deviceId),
+  commands,
+  logger,
+  now,
+});
 
 const registrar = new Registrar({
   transport,
@@ -78,11 +85,7 @@ const registrar = new Registrar({
   logger,
   now,
   tzOffsetMinutes: -new Date().getTimezoneOffset(),
-  onRegistered: (deviceId) => {
-    server
-      .queryCatalog(deviceId)
-      .catch((err: unknown) => logger.warn({ err, deviceId }, 'catalog query failed'));
-  },
+  onRegistered: (deviceId) => void catalogWatch.query(deviceId),
 });
 const server = new GbServer({
   serverId: config.ARGUS_SIP_ID,
@@ -96,8 +99,10 @@ const server = new GbServer({
   catalogs,
   addresses,
   logger,
+  onCatalogAnswer: (deviceId) => catalogWatch.answered(deviceId),
 });
 transport.onMessage((message, peer) => server.handle(message, peer));
+transport.onConnectionClosed((peer) => void monitor.connectionClosed(peer));
 
 const sessions = new LiveSessions({
   server,
@@ -175,6 +180,7 @@ async function shutdown(): Promise<void> {
   stop.abort();
   monitor.stop();
   catalogs.close();
+  catalogWatch.close();
   await sessions.close();
   client.close();
   for (const server of servers) server.close();

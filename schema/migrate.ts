@@ -7,6 +7,7 @@ import { platformSettingsMigration } from './migrations/0003-platform-settings.t
 import { mediaNodeHttpsMigration } from './migrations/0005-media-node-https.ts';
 import { controlPlaneMigration } from './migrations/0006-control-plane.ts';
 import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
+import { deviceAccessMigration } from './migrations/0010-device-access.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
 export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0004-stream-usage': streamUsageMigration,
     '0005-media-node-https': mediaNodeHttpsMigration,
     '0006-control-plane': controlPlaneMigration,
+    '0010-device-access': deviceAccessMigration,
   };
 }
 

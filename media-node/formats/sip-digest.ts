@@ -1,12 +1,18 @@
 /**
- * SIP Digest authentication with MD5 (RFC 2617 §3.2, RFC 3261 §22.4): the platform's
- * challenge and check, and the device side's answer. Pure: the caller owns nonces and clocks.
+ * SIP Digest authentication with MD5 or SHA-256 (RFC 2617 §3.2, RFC 3261 §22.4, RFC 7616
+ * §3.4, RFC 8760): the platform's challenge and check, and the device side's answer. Pure: the
+ * caller owns nonces and clocks.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ArgusError, errorCodes } from '../../src/errors.ts';
 
+/** The digest algorithms Argus computes; `-sess` variants are refused. */
+export type DigestAlgorithmName = 'MD5' | 'SHA-256';
+
 /** Options of a challenge: `qop="auth"` (RFC 2617) is offered only where asked for. */
 export interface ChallengeOptions {
+  /** MD5 where absent. */
+  algorithm?: DigestAlgorithmName;
   qop?: boolean;
   opaque?: string;
   stale?: boolean;
@@ -18,7 +24,8 @@ export function buildChallenge(
   nonce: string,
   options: ChallengeOptions = {},
 ): string {
-  let value = `Digest realm=${quote(realm)}, nonce=${quote(nonce)}, algorithm=MD5`;
+  const algorithm = options.algorithm ?? 'MD5';
+  let value = `Digest realm=${quote(realm)}, nonce=${quote(nonce)}, algorithm=${algorithm}`;
   if (options.qop === true) value += ', qop="auth"';
   if (options.opaque !== undefined) value += `, opaque=${quote(options.opaque)}`;
   if (options.stale === true) value += ', stale=TRUE';
@@ -107,11 +114,17 @@ export function formatAuthorization(c: DigestCredentials): string {
 
 /**
  * True where the credentials' response matches `password` for `method`. Compares in constant
- * time. Only MD5 with no qop or qop=auth is accepted; anything else is false. The caller
- * checks realm, nonce freshness and username against its own records.
+ * time. Only `algorithm` (MD5 where not given; credentials without an algorithm are MD5, RFC
+ * 2617 §3.2.2) with no qop or qop=auth is accepted; anything else is false. The caller checks
+ * realm, nonce freshness and username against its own records.
  */
-export function verifyDigest(c: DigestCredentials, method: string, password: string): boolean {
-  if (c.algorithm !== undefined && c.algorithm.toUpperCase() !== 'MD5') return false;
+export function verifyDigest(
+  c: DigestCredentials,
+  method: string,
+  password: string,
+  algorithm: DigestAlgorithmName = 'MD5',
+): boolean {
+  if (algorithmOf(c) !== algorithm) return false;
   if (c.qop !== undefined && (c.qop !== 'auth' || c.nc === undefined || c.cnonce === undefined)) {
     return false;
   }
@@ -120,20 +133,37 @@ export function verifyDigest(c: DigestCredentials, method: string, password: str
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** The digest `response` (lower-case hex) for the given fields, method and password. */
+/**
+ * The digest `response` (lower-case hex) for the given fields, method and password, with the
+ * credentials' algorithm (MD5 where absent).
+ * @throws ArgusError SIP_MALFORMED for an algorithm other than MD5 and SHA-256
+ */
 export function computeDigestResponse(
   c: Omit<DigestCredentials, 'response'>,
   method: string,
   password: string,
 ): string {
-  const ha1 = md5(`${c.username}:${c.realm}:${password}`);
-  const ha2 = md5(`${method}:${c.uri}`);
-  if (c.qop === undefined) return md5(`${ha1}:${c.nonce}:${ha2}`);
-  return md5(`${ha1}:${c.nonce}:${c.nc ?? ''}:${c.cnonce ?? ''}:${c.qop}:${ha2}`);
+  const algorithm = algorithmOf(c);
+  if (algorithm === undefined) {
+    throw malformed('Authorization', `unsupported algorithm: ${JSON.stringify(c.algorithm)}`);
+  }
+  const hash = (text: string) => digestHex(algorithm, text);
+  const ha1 = hash(`${c.username}:${c.realm}:${password}`);
+  const ha2 = hash(`${method}:${c.uri}`);
+  if (c.qop === undefined) return hash(`${ha1}:${c.nonce}:${ha2}`);
+  return hash(`${ha1}:${c.nonce}:${c.nc ?? ''}:${c.cnonce ?? ''}:${c.qop}:${ha2}`);
 }
 
-function md5(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+/** The credentials' algorithm, MD5 where absent; undefined for one Argus does not compute. */
+function algorithmOf(c: { algorithm?: string }): DigestAlgorithmName | undefined {
+  const name = (c.algorithm ?? 'MD5').toUpperCase();
+  return name === 'MD5' || name === 'SHA-256' ? name : undefined;
+}
+
+function digestHex(algorithm: DigestAlgorithmName, text: string): string {
+  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+    .update(text, 'utf8')
+    .digest('hex');
 }
 
 function quote(value: string): string {

@@ -385,9 +385,19 @@ function parseStartLine(line: string, headers: SipHeaders, body: Uint8Array): Si
 
 const REQUIRED_HEADERS = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];
 
+/** Headers a message carries at most once (RFC 3261 §20; RFC 4475 §3.3.9 multi01). */
+const SINGLE_HEADERS = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Type'];
+
+/** An RFC 1123 date whose zone is not GMT (RFC 3261 §20.17; RFC 4475 §3.1.2.12 baddate). */
+const NON_GMT_DATE = /^\w{3},\s*\d{1,2}\s+\w{3}\s+\d{4}\s+\d{2}:\d{2}:\d{2}\s+(?!GMT$)\S+$/i;
+
 function checkRequiredHeaders(message: SipMessage): void {
   for (const name of REQUIRED_HEADERS) {
     if (!message.headers.get(name)) throw malformed(`missing ${name} header`);
+  }
+  for (const name of SINGLE_HEADERS) {
+    const count = message.headers.getAll(name).length;
+    if (count > 1) throw malformed(`more than one ${name} header: ${count}`);
   }
   const cseq = parseCSeq(message.headers.get('CSeq') ?? '');
   if (message.kind === 'request' && cseq.method !== message.method) {
@@ -395,9 +405,34 @@ function checkRequiredHeaders(message: SipMessage): void {
       `CSeq method differs from the request method: ${cseq.method} ≠ ${message.method}`,
     );
   }
-  parseVia(message.headers.get('Via') ?? '');
+  // Every Via, not only the top one: `Via: …;;,;,,` is refused (RFC 4475 §3.1.2.1 badinv01).
+  for (const via of message.headers.getAll('Via')) parseVia(via);
   parseNameAddr(message.headers.get('From') ?? '');
   parseNameAddr(message.headers.get('To') ?? '');
+  for (const contact of message.headers.getAll('Contact')) {
+    if (contact !== '*') parseNameAddr(contact);
+  }
+  const date = message.headers.get('Date');
+  if (date !== undefined && NON_GMT_DATE.test(date.trim())) {
+    throw malformed(`Date not in GMT: ${excerpt(date)}`);
+  }
+  if (message.kind === 'request') checkRequestUri(message.uri);
+}
+
+/** What follows the user part of a URI (`@…`); the user part may hold `?` and `,` (§25.1). */
+function afterUser(uri: string): string {
+  const at = uri.lastIndexOf('@');
+  return at === -1 ? uri : uri.slice(at + 1);
+}
+
+/**
+ * A SIP Request-URI carries no headers (RFC 3261 §19.1.5; RFC 4475 §3.1.2.11 escruri): they
+ * belong in the request itself.
+ */
+function checkRequestUri(uri: string): void {
+  if (/^sips?:/i.test(uri) && /[?]/.test(afterUser(uri))) {
+    throw malformed(`Request-URI with headers: ${excerpt(uri)}`);
+  }
 }
 
 const encoder = new TextEncoder();
@@ -604,6 +639,9 @@ export function parseNameAddr(value: string): NameAddr {
     const semi = rest.indexOf(';');
     uri = (semi === -1 ? rest : rest.slice(0, semi)).trim();
     paramText = semi === -1 ? '' : rest.slice(semi + 1);
+    // A URI with `,` or `?` must be written in <> (RFC 3261 §20; RFC 4475 §3.1.2.13 regbadct).
+    if (/[?,]/.test(afterUser(uri)))
+      throw malformed(`URI with , or ? outside <>: ${excerpt(value)}`);
   } else {
     const close = rest.indexOf('>', open);
     if (close === -1) throw malformed(`unclosed <URI>: ${excerpt(value)}`);

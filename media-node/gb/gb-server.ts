@@ -38,6 +38,8 @@ export interface GbServerOptions {
   readonly catalogs: CatalogCollector;
   readonly addresses: LocalAddressBook;
   readonly logger: Logger;
+  /** Told of every Catalog response a registered device sends. */
+  readonly onCatalogAnswer?: (deviceId: string) => void;
 }
 
 /** Errors of device input in a MANSCDP body: answered 400, and nothing changes. */
@@ -181,12 +183,16 @@ export class GbServer {
       return this.#refuse(request, peer, error, deviceId);
     }
     this.#reply(request, peer, 200, 'OK');
-    await this.#options.monitor.seen(registration);
+    // Wherever it came from is where the device is now (NAT rebinding, a new connection).
+    await this.#options.monitor.seen(registration, peer);
 
     const { message, catalog } = body;
     if (message.cmdType === 'Keepalive') return;
     // The registered device owns the answer, whatever DeviceID the body claims.
-    if (catalog !== undefined) return this.#options.catalogs.add({ ...catalog, deviceId });
+    if (catalog !== undefined) {
+      this.#options.onCatalogAnswer?.(deviceId);
+      return this.#options.catalogs.add({ ...catalog, deviceId });
+    }
     this.#options.logger.debug({ deviceId, cmdType: message.cmdType }, 'manscdp message ignored');
   }
 

@@ -1,9 +1,17 @@
 /**
- * Declares devices offline (GB/T 28181-2016 §9.6): no keepalive for heartbeat × misses, or a
- * registration past its Expires. A keepalive after that brings the device back online.
+ * Declares devices offline (GB/T 28181-2016 §9.6): no keepalive for heartbeat × misses, a
+ * registration past its Expires, or the TCP connection it used closed. A keepalive after that
+ * brings the device back online. Every request a device sends moves its binding to where it
+ * came from (NAT rebinding, a new TCP connection): requests to it go there.
  */
-import { decideKeepalive, decideOffline } from '../../src/domain/device.ts';
+import {
+  decideAddressChange,
+  decideKeepalive,
+  decideOffline,
+  type OfflineReason,
+} from '../../src/domain/device.ts';
 import type { Logger } from '../../src/logger.ts';
+import { peerKey, type SipPeer } from '../sip/sip-transport.ts';
 import type { DeviceCommands } from './device-commands.ts';
 import type { DeviceRegistry, Registration } from './device-registry.ts';
 
@@ -35,15 +43,29 @@ export class KeepaliveMonitor {
     clearInterval(this.#timer);
   }
 
-  /** A keepalive (or any request) from a registered device. */
-  async seen(registration: Registration): Promise<void> {
+  /** A keepalive (or any request) from a registered device, arrived from `peer`. */
+  async seen(registration: Registration, peer: SipPeer = registration.peer): Promise<void> {
     const now = this.#options.now();
     registration.lastSeenAt = now.getTime();
-    if (registration.online) return;
+    const moved = peerKey(peer) !== peerKey(registration.peer);
+    registration.peer = peer;
+    if (!registration.online) {
+      registration.online = true;
+      await this.#options.commands.run(registration.deviceId, (d) => decideKeepalive(d, now));
+      this.#options.logger.info({ deviceId: registration.deviceId }, 'online');
+    }
+    if (moved) await this.#moved(registration, peer, now);
+  }
 
-    registration.online = true;
-    await this.#options.commands.run(registration.deviceId, (d) => decideKeepalive(d, now));
-    this.#options.logger.info({ deviceId: registration.deviceId }, 'online');
+  /** The TCP connection `peer` closed: a device reached only through it is offline. */
+  async connectionClosed(peer: SipPeer): Promise<void> {
+    const key = peerKey(peer);
+    const now = this.#options.now();
+    for (const registration of [...this.#options.registry.all()]) {
+      if (!registration.online || peerKey(registration.peer) !== key) continue;
+      registration.online = false;
+      await this.#offline(registration, 'connection_closed', now);
+    }
   }
 
   /** One pass over the registry. */
@@ -63,11 +85,23 @@ export class KeepaliveMonitor {
     }
   }
 
-  async #offline(
-    registration: Registration,
-    reason: 'keepalive_timeout' | 'registration_expired',
-    now: Date,
-  ): Promise<void> {
+  async #moved(registration: Registration, peer: SipPeer, now: Date): Promise<void> {
+    const { deviceId } = registration;
+    const remoteAddress = `${peer.address}:${peer.port}`;
+    try {
+      await this.#options.commands.run(deviceId, (d) =>
+        decideAddressChange(d, { transport: peer.transport, remoteAddress, at: now }),
+      );
+      this.#options.logger.info(
+        { deviceId, transport: peer.transport, remoteAddress },
+        'address changed',
+      );
+    } catch (err) {
+      this.#options.logger.error({ err, deviceId }, 'address change not recorded');
+    }
+  }
+
+  async #offline(registration: Registration, reason: OfflineReason, now: Date): Promise<void> {
     try {
       await this.#options.commands.run(registration.deviceId, (d) =>
         decideOffline(d, { reason, at: now }),

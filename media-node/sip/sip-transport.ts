@@ -23,6 +23,9 @@ export interface SipPeer {
 
 export type SipHandler = (message: SipMessage, peer: SipPeer) => void;
 
+/** Told when a TCP connection closed, with the peer its messages came from. */
+export type SipCloseHandler = (peer: SipPeer) => void;
+
 export function peerKey(peer: SipPeer): string {
   return `${peer.transport}:${peer.address}:${peer.port}`;
 }
@@ -34,6 +37,8 @@ export class SipTransport {
   readonly #connections = new Map<string, Socket>();
   readonly #drops: DroppedMessageLog;
   #handler: SipHandler = () => {};
+  #closeHandler: SipCloseHandler = () => {};
+  #closing = false;
 
   constructor(logger: Logger, dropLog: Omit<DroppedMessageLogOptions, 'logger'> = {}) {
     this.#logger = logger;
@@ -44,6 +49,10 @@ export class SipTransport {
 
   onMessage(handler: SipHandler): void {
     this.#handler = handler;
+  }
+
+  onConnectionClosed(handler: SipCloseHandler): void {
+    this.#closeHandler = handler;
   }
 
   /** Binds UDP and TCP on `port` (0: any free port, the same for both where possible). */
@@ -84,6 +93,7 @@ export class SipTransport {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#drops.flush();
     for (const socket of this.#connections.values()) socket.destroy();
     await new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
@@ -115,7 +125,11 @@ export class SipTransport {
       this.#logger.debug({ err, peer: key }, 'sip tcp connection failed'),
     );
     socket.on('close', () => {
-      if (this.#connections.get(key) === socket) this.#connections.delete(key);
+      if (this.#connections.get(key) === socket) {
+        this.#connections.delete(key);
+        // Connections we close at shutdown say nothing about the device.
+        if (!this.#closing) this.#closeHandler(peer);
+      }
       // A message cut off by the end of the connection never reaches the handler.
       if (!lostSync && framer.buffered > 0) {
         const reason =

@@ -6,6 +6,30 @@ import { ArgusError, errorCodes } from '../errors.ts';
 
 export type DeviceState = 'UNREGISTERED' | 'ONLINE' | 'OFFLINE';
 
+/** The digest algorithm a device answers challenges with (RFC 3261 §22.4, RFC 8760). */
+export type DigestAlgorithm = 'MD5' | 'SHA-256';
+
+/**
+ * Why a device is or is not connected, as the API reports it: nothing received yet (or, once
+ * offline, nothing any more), a REGISTER without credentials, credentials refused, a catalog
+ * that could not be fetched, or connected.
+ */
+export type GbAccessState =
+  | 'NOT_CONNECTED'
+  | 'NO_AUTHENTICATION_INFO'
+  | 'AUTHENTICATION_FAILED'
+  | 'CATALOG_ERROR'
+  | 'CONNECTED';
+
+/** Why a device went offline (GB/T 28181-2016 §9.6); `unregistered` is its own event. */
+export type OfflineReason = 'keepalive_timeout' | 'registration_expired' | 'connection_closed';
+
+/**
+ * A repeated attempt ending in the same access state and reason is recorded again only after
+ * this long: a device retrying a wrong password every second appends one event a minute.
+ */
+export const ACCESS_ATTEMPT_RECORD_INTERVAL_MS = 60_000;
+
 export interface ChannelInfo {
   readonly channelId: string;
   readonly name: string;
@@ -42,7 +66,17 @@ export interface StreamUsage {
 export type DeviceEvent =
   | {
       type: 'DeviceAdded';
-      data: { deviceId: string; userId: string; name: string; password: string; at: string };
+      data: {
+        deviceId: string;
+        userId: string;
+        name: string;
+        password: string;
+        /** MD5 where absent (devices added before the field existed). */
+        algorithm?: DigestAlgorithm;
+        /** The digest user name; the device ID where absent. */
+        username?: string;
+        at: string;
+      };
     }
   | {
       type: 'DeviceRegistered';
@@ -58,7 +92,30 @@ export type DeviceEvent =
   | { type: 'DeviceUnregistered'; data: { deviceId: string; at: string } }
   | {
       type: 'DeviceWentOffline';
-      data: { deviceId: string; reason: 'keepalive_timeout' | 'registration_expired'; at: string };
+      data: { deviceId: string; reason: OfflineReason; at: string };
+    }
+  | {
+      /** An attempt to connect that did not end registered, or the catalog failing after it. */
+      type: 'DeviceAccessStateChanged';
+      data: {
+        deviceId: string;
+        state: GbAccessState;
+        reason: string;
+        /** Registrations from the failing source are refused until then (ISO 8601). */
+        lockedUntil?: string;
+        at: string;
+      };
+    }
+  | {
+      /** A registered device's requests came from a new address (NAT rebinding, new TCP). */
+      type: 'DeviceAddressChanged';
+      data: {
+        deviceId: string;
+        transport: 'UDP' | 'TCP';
+        remoteAddress: string;
+        previous: string;
+        at: string;
+      };
     }
   | { type: 'DeviceCameOnline'; data: { deviceId: string; at: string } }
   | {
@@ -82,7 +139,15 @@ export interface Device {
   readonly deviceId: string;
   readonly userId: string;
   readonly password: string;
+  readonly algorithm: DigestAlgorithm;
+  /** The user name the device's digest credentials carry. */
+  readonly username: string;
   readonly state: DeviceState;
+  readonly accessState: GbAccessState;
+  readonly accessReason: string;
+  /** When the last access state was recorded (ISO 8601), undefined before any. */
+  readonly lastAttemptAt: string | undefined;
+  readonly lockedUntil: string | undefined;
   readonly nodeId: string | undefined;
   /** Where the device last registered from: `UDP 10.0.0.5:5060`. */
   readonly binding: string | undefined;
@@ -95,6 +160,8 @@ export const deviceEventTypes: readonly DeviceEventType[] = [
   'DeviceUnregistered',
   'DeviceWentOffline',
   'DeviceCameOnline',
+  'DeviceAccessStateChanged',
+  'DeviceAddressChanged',
   'DeviceCatalogUpdated',
   'LiveStreamStarted',
   'LiveStreamStopped',
@@ -107,7 +174,13 @@ export function initialDevice(deviceId: string): Device {
     deviceId,
     userId: '',
     password: '',
+    algorithm: 'MD5',
+    username: deviceId,
     state: 'UNREGISTERED',
+    accessState: 'NOT_CONNECTED',
+    accessReason: 'nothing received',
+    lastAttemptAt: undefined,
+    lockedUntil: undefined,
     nodeId: undefined,
     binding: undefined,
     channels: [],
@@ -123,19 +196,37 @@ export function evolveDevice(device: Device, event: DeviceEvent): Device {
         exists: true,
         userId: event.data.userId,
         password: event.data.password,
+        algorithm: event.data.algorithm ?? 'MD5',
+        username: event.data.username ?? device.deviceId,
       };
     case 'DeviceRegistered':
       return {
-        ...device,
+        ...access(device, 'CONNECTED', 'registered', event.data.at),
         state: 'ONLINE',
         nodeId: event.data.nodeId,
         binding: `${event.data.transport} ${event.data.remoteAddress}`,
       };
+    case 'DeviceAddressChanged':
+      return { ...device, binding: `${event.data.transport} ${event.data.remoteAddress}` };
     case 'DeviceCameOnline':
-      return { ...device, state: 'ONLINE' };
+      return {
+        ...access(device, 'CONNECTED', 'keepalive received', event.data.at),
+        state: 'ONLINE',
+      };
     case 'DeviceUnregistered':
+      return {
+        ...access(device, 'NOT_CONNECTED', 'unregistered', event.data.at),
+        state: 'OFFLINE',
+      };
     case 'DeviceWentOffline':
-      return { ...device, state: 'OFFLINE' };
+      return {
+        ...access(device, 'NOT_CONNECTED', offlineReasons[event.data.reason], event.data.at),
+        state: 'OFFLINE',
+      };
+    case 'DeviceAccessStateChanged': {
+      const { state, reason, at, lockedUntil } = event.data;
+      return { ...access(device, state, reason, at), lockedUntil };
+    }
     case 'DeviceCatalogUpdated':
       return { ...device, channels: event.data.channels };
     case 'LiveStreamStarted':
@@ -143,6 +234,23 @@ export function evolveDevice(device: Device, event: DeviceEvent): Device {
     case 'StreamUsageRecorded':
       return device;
   }
+}
+
+/** The reason text of each offline reason, as the API shows it. */
+export const offlineReasons: Readonly<Record<OfflineReason, string>> = {
+  keepalive_timeout: 'missed keepalives',
+  registration_expired: 'registration expired',
+  connection_closed: 'connection closed',
+};
+
+function access(device: Device, state: GbAccessState, reason: string, at: string): Device {
+  return {
+    ...device,
+    accessState: state,
+    accessReason: reason,
+    lastAttemptAt: at,
+    lockedUntil: undefined,
+  };
 }
 
 export function foldDevice(deviceId: string, events: readonly DeviceEvent[]): Device {
@@ -160,18 +268,35 @@ function requireDevice(device: Device): void {
 /** Adding a device that exists already is a conflict. */
 export function decideAddDevice(
   device: Device,
-  command: { userId: string; name: string; password: string; at: Date },
+  command: {
+    userId: string;
+    name: string;
+    password: string;
+    /** MD5 where absent. */
+    algorithm?: DigestAlgorithm | undefined;
+    /** The digest user name, where it is not the device ID. */
+    username?: string | undefined;
+    at: Date;
+  },
 ): DeviceEvent[] {
   if (device.exists) {
     throw new ArgusError(errorCodes.CONFLICT, `Cannot add device: ${device.deviceId} exists`, {
       deviceId: device.deviceId,
     });
   }
-  const { userId, name, password, at } = command;
+  const { userId, name, password, algorithm, username, at } = command;
   return [
     {
       type: 'DeviceAdded',
-      data: { deviceId: device.deviceId, userId, name, password, at: at.toISOString() },
+      data: {
+        deviceId: device.deviceId,
+        userId,
+        name,
+        password,
+        ...(algorithm === undefined || algorithm === 'MD5' ? {} : { algorithm }),
+        ...(username === undefined || username === device.deviceId ? {} : { username }),
+        at: at.toISOString(),
+      },
     },
   ];
 }
@@ -192,9 +317,13 @@ export function decideRegister(
 ): DeviceEvent[] {
   requireDevice(device);
   const binding = `${command.transport} ${command.remoteAddress}`;
-  if (device.state === 'ONLINE' && device.nodeId === command.nodeId && device.binding === binding) {
-    return [];
-  }
+  const unchanged =
+    device.state === 'ONLINE' && device.nodeId === command.nodeId && device.binding === binding;
+  // A refresh after refused attempts records the registration again: access is CONNECTED.
+  const refusedMeanwhile =
+    device.accessState === 'AUTHENTICATION_FAILED' ||
+    device.accessState === 'NO_AUTHENTICATION_INFO';
+  if (unchanged && !refusedMeanwhile) return [];
   return [
     {
       type: 'DeviceRegistered',
@@ -228,7 +357,7 @@ export function decideKeepalive(device: Device, at: Date): DeviceEvent[] {
 
 export function decideOffline(
   device: Device,
-  command: { reason: 'keepalive_timeout' | 'registration_expired'; at: Date },
+  command: { reason: OfflineReason; at: Date },
 ): DeviceEvent[] {
   requireDevice(device);
   if (device.state !== 'ONLINE') return [];
@@ -250,11 +379,96 @@ export function decideCatalog(
 ): DeviceEvent[] {
   requireDevice(device);
   const sorted = [...command.channels].sort(byChannelId);
-  if (catalogKey(sorted) === catalogKey(device.channels)) return [];
-  return [
-    {
+  const events: DeviceEvent[] = [];
+  if (catalogKey(sorted) !== catalogKey(device.channels)) {
+    events.push({
       type: 'DeviceCatalogUpdated',
       data: { deviceId: device.deviceId, channels: sorted, at: command.at.toISOString() },
+    });
+  }
+  if (device.accessState === 'CATALOG_ERROR') {
+    events.push(
+      accessEvent(device, { state: 'CONNECTED', reason: 'catalog received' }, command.at),
+    );
+  }
+  return events;
+}
+
+/** An access attempt that did not end registered, or a catalog that could not be fetched. */
+export interface AccessAttempt {
+  readonly state: Exclude<GbAccessState, 'CONNECTED' | 'NOT_CONNECTED'>;
+  /** Short, for people: `wrong password`, `catalog query answered 488`. */
+  readonly reason: string;
+  readonly lockedUntil?: Date;
+  readonly at: Date;
+}
+
+/**
+ * Records why an attempt to connect failed. A change of state, reason or lockout is recorded
+ * at once; the same outcome again only once per ACCESS_ATTEMPT_RECORD_INTERVAL_MS, so a
+ * device retrying forever appends a bounded number of events. A REGISTER without credentials
+ * from an online device is the first half of a refresh and records nothing.
+ */
+export function decideAccessAttempt(device: Device, attempt: AccessAttempt): DeviceEvent[] {
+  requireDevice(device);
+  if (attempt.state === 'NO_AUTHENTICATION_INFO' && device.state === 'ONLINE') return [];
+  if (
+    attempt.state === 'NO_AUTHENTICATION_INFO' &&
+    device.accessState === 'AUTHENTICATION_FAILED'
+  ) {
+    // The challenge before each retry of a wrong password says nothing new.
+    return [];
+  }
+  const lockedUntil = attempt.lockedUntil?.toISOString();
+  const same =
+    device.accessState === attempt.state &&
+    device.accessReason === attempt.reason &&
+    device.lockedUntil === lockedUntil;
+  const last = device.lastAttemptAt === undefined ? Number.NaN : Date.parse(device.lastAttemptAt);
+  if (same && attempt.at.getTime() - last < ACCESS_ATTEMPT_RECORD_INTERVAL_MS) return [];
+  return [accessEvent(device, attempt, attempt.at, lockedUntil)];
+}
+
+function accessEvent(
+  device: Device,
+  outcome: { state: GbAccessState; reason: string },
+  at: Date,
+  lockedUntil?: string,
+): DeviceEvent {
+  return {
+    type: 'DeviceAccessStateChanged',
+    data: {
+      deviceId: device.deviceId,
+      state: outcome.state,
+      reason: outcome.reason,
+      ...(lockedUntil === undefined ? {} : { lockedUntil }),
+      at: at.toISOString(),
+    },
+  };
+}
+
+/**
+ * A registered device's request came from another address than its binding (GB/T 28181
+ * devices behind NAT): requests to it go there from now on. Nothing where the address is the
+ * one known, or the device is not online.
+ */
+export function decideAddressChange(
+  device: Device,
+  command: { transport: 'UDP' | 'TCP'; remoteAddress: string; at: Date },
+): DeviceEvent[] {
+  requireDevice(device);
+  const binding = `${command.transport} ${command.remoteAddress}`;
+  if (device.state !== 'ONLINE' || device.binding === binding) return [];
+  return [
+    {
+      type: 'DeviceAddressChanged',
+      data: {
+        deviceId: device.deviceId,
+        transport: command.transport,
+        remoteAddress: command.remoteAddress,
+        previous: device.binding ?? '',
+        at: command.at.toISOString(),
+      },
     },
   ];
 }

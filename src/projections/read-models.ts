@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 
-import type { DeviceEvent } from '../domain/device.ts';
+import { offlineReasons, type DeviceEvent, type GbAccessState } from '../domain/device.ts';
 import type { EnterpriseEvent } from '../domain/enterprise.ts';
 import type { MediaNodeEvent } from '../domain/media-node.ts';
 import type { RecordedEvent } from '../event-store/event-store.ts';
+import type { DeviceAccessTables } from '../read-models/device-access-table.ts';
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
 import { streamUsageRows } from './stream-usage-rows.ts';
@@ -65,6 +66,7 @@ const handlers: Handlers = {
       })
       .onConflict((oc) => oc.doNothing())
       .execute();
+    await setAccess(trx, data.deviceId, { state: 'NOT_CONNECTED', reason: 'nothing received' });
   },
 
   async DeviceRegistered(trx, data) {
@@ -81,18 +83,37 @@ const handlers: Handlers = {
       })
       .where('device_id', '=', data.deviceId)
       .execute();
+    await setAccess(trx, data.deviceId, { state: 'CONNECTED', reason: 'registered', at: data.at });
   },
 
   async DeviceCameOnline(trx, data) {
     await setDeviceState(trx, data.deviceId, 'ONLINE', data.at);
+    const reason = 'keepalive received';
+    await setAccess(trx, data.deviceId, { state: 'CONNECTED', reason, at: data.at });
   },
 
   async DeviceUnregistered(trx, data) {
     await setDeviceState(trx, data.deviceId, 'OFFLINE', data.at);
+    const reason = 'unregistered';
+    await setAccess(trx, data.deviceId, { state: 'NOT_CONNECTED', reason, at: data.at });
   },
 
   async DeviceWentOffline(trx, data) {
     await setDeviceState(trx, data.deviceId, 'OFFLINE', data.at);
+    const reason = offlineReasons[data.reason];
+    await setAccess(trx, data.deviceId, { state: 'NOT_CONNECTED', reason, at: data.at });
+  },
+
+  async DeviceAccessStateChanged(trx, data) {
+    await setAccess(trx, data.deviceId, data);
+  },
+
+  async DeviceAddressChanged(trx, data) {
+    await trx
+      .updateTable('devices')
+      .set({ remote_address: data.remoteAddress, transport: data.transport })
+      .where('device_id', '=', data.deviceId)
+      .execute();
   },
 
   async DeviceCatalogUpdated(trx, data) {
@@ -161,6 +182,26 @@ const handlers: Handlers = {
       .execute();
   },
 };
+
+/** Upserts the device's access row: devices added before the table existed get one too. */
+async function setAccess(
+  trx: Kysely<Database>,
+  deviceId: string,
+  access: { state: GbAccessState; reason: string; at?: string; lockedUntil?: string },
+) {
+  const values = {
+    gb_access_state: access.state,
+    gb_access_reason: access.reason,
+    gb_last_attempt_at: access.at ?? null,
+    gb_locked_until: access.lockedUntil ?? null,
+  };
+  await trx
+    .withTables<DeviceAccessTables>()
+    .insertInto('device_access')
+    .values({ device_id: deviceId, ...values })
+    .onConflict((oc) => oc.column('device_id').doUpdateSet(values))
+    .execute();
+}
 
 /** A channel is online while its device is and the device reports it ON. */
 function channelState(deviceState: string, status: string): 'ONLINE' | 'OFFLINE' {

@@ -1,6 +1,7 @@
 /** Queries over the read models, always scoped to one enterprise (`user_id`). */
 import type { Db } from '../sql/database.ts';
 import { controlPlaneDb } from './control-plane-tables.ts';
+import { deviceAccessDb } from './device-access-table.ts';
 
 export interface Page {
   readonly limit: number;
@@ -36,6 +37,26 @@ export async function listDevices(db: Db, userId: string, page: Page) {
   ]);
   // pg returns count(*) as a string, SQLite as a number.
   return { total: Number(count?.total ?? 0), rows };
+}
+
+/**
+ * One device of the enterprise with why it is or is not connected (`device_access`; a device
+ * without a row there yet reads NOT_CONNECTED), or undefined.
+ */
+export async function findDevice(db: Db, userId: string, deviceId: string) {
+  return deviceAccessDb(db)
+    .selectFrom('devices')
+    .leftJoin('device_access', 'device_access.device_id', 'devices.device_id')
+    .selectAll('devices')
+    .select([
+      'device_access.gb_access_state',
+      'device_access.gb_access_reason',
+      'device_access.gb_last_attempt_at',
+      'device_access.gb_locked_until',
+    ])
+    .where('devices.user_id', '=', userId)
+    .where('devices.device_id', '=', deviceId)
+    .executeTakeFirst();
 }
 
 export async function listChannels(

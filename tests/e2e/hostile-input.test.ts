@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 
 import iconv from 'iconv-lite';
 
+import { computeDigestResponse, formatAuthorization } from '../../media-node/formats/sip-digest.ts';
 import { serializeSipMessage, type SipRequest } from '../../media-node/formats/sip-message.ts';
 import { ffprobeMissing, probeVideo } from '../support/ffprobe.ts';
 import { fixturePath } from '../support/fixtures.ts';
@@ -193,13 +194,21 @@ describe('hostile device input end to end', () => {
       });
       assert.equal((await peer.request(broken)).status, 400, 'a Digest that cannot be read');
 
+      const wrong = peer.craft({
+        method: 'REGISTER',
+        deviceId: udpDevice.id,
+        headers: [['Authorization', unissuedNonceDigest(udpDevice.id, 'not-the-password')]],
+      });
+      const refused = await peer.request(wrong);
+      assert.equal(refused.status, 403, 'a wrong digest on an unknown nonce is no stale nonce');
+
       const stale = peer.craft({
         method: 'REGISTER',
         deviceId: udpDevice.id,
-        headers: [['Authorization', staleDigest(udpDevice.id)]],
+        headers: [['Authorization', unissuedNonceDigest(udpDevice.id, udpDevice.password)]],
       });
       const again = await peer.request(stale);
-      assert.equal(again.status, 401);
+      assert.equal(again.status, 401, 'a right digest on an unknown nonce is challenged again');
       assert.match(again.headers.get('WWW-Authenticate') ?? '', /stale=TRUE/);
     });
   }
@@ -447,12 +456,20 @@ function floodHeaders(): [string, string][] {
   return Array.from({ length: 200 }, (_, i): [string, string] => [`X-Flood-${i}`, 'x'.repeat(20)]);
 }
 
-/** Digest credentials for a nonce the platform never issued. */
-function staleDigest(deviceId: string): string {
-  return (
-    `Digest username="${deviceId}", realm="3402000000", nonce="0123456789abcdef", ` +
-    `uri="sip:34020000002000000001@3402000000", response="${'0'.repeat(32)}", algorithm=MD5`
-  );
+/**
+ * Digest credentials computed with `password` for a nonce the platform never issued: stale
+ * (RFC 2617 §3.2.1) only where the password is right.
+ */
+function unissuedNonceDigest(deviceId: string, password: string): string {
+  const fields = {
+    username: deviceId,
+    realm: '3402000000',
+    nonce: '0123456789abcdef',
+    uri: 'sip:34020000002000000001@3402000000',
+    algorithm: 'MD5',
+  };
+  const response = computeDigestResponse(fields, 'REGISTER', password);
+  return formatAuthorization({ ...fields, response });
 }
 
 function keepaliveBody(deviceId: string): string {

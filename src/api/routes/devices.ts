@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { handleCommand } from '../../domain/command-handler.ts';
 import { decideAddDevice, foldDevice, type DeviceEvent } from '../../domain/device.ts';
 import { streamNames } from '../../event-store/event-store.ts';
-import { latestMediaNode, listChannels, listDevices } from '../../read-models/queries.ts';
+import { ArgusError, errorCodes } from '../../errors.ts';
+import {
+  findDevice,
+  latestMediaNode,
+  listChannels,
+  listDevices,
+} from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
 import { batchResult, describe } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
@@ -18,6 +24,10 @@ export const batchAddBody = z.object({
         device_id: gbDeviceId,
         device_name: z.string().min(1).max(64),
         device_password: z.string().min(1).max(64),
+        /** The digest algorithm the device answers with (GB/T 28181-2022 allows SHA-256). */
+        algorithm: z.enum(['MD5', 'SHA-256']).optional(),
+        /** The digest user name, where the device's is not its ID. */
+        device_username: z.string().min(1).max(64).optional(),
       }),
     )
     .min(1)
@@ -28,6 +38,8 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+const devicePath = z.object({ device_id: gbDeviceId });
 
 export const channelsQuery = pageQuery.extend({ device_id: gbDeviceId.optional() });
 
@@ -58,6 +70,8 @@ export function deviceRoutes(deps: ApiDeps) {
               userId,
               name: item.device_name,
               password: item.device_password,
+              algorithm: item.algorithm,
+              username: item.device_username,
               at: now,
             }),
         ).then(
@@ -100,6 +114,27 @@ export function deviceRoutes(deps: ApiDeps) {
           create_time: row.created_at,
           state_changed_time: row.state_changed_at,
         })),
+      });
+    })
+    .get('/v1/:user_id/devices/:device_id', async (c) => {
+      const { device_id: deviceId } = parseInput(devicePath, c.req.param(), 'path');
+      const row = await findDevice(deps.db, c.get('userId'), deviceId);
+      if (row === undefined) {
+        throw new ArgusError(errorCodes.NOT_FOUND, `Cannot find device: ${deviceId}`);
+      }
+      return c.json({
+        device_id: row.device_id,
+        device_name: row.device_name,
+        device_state: row.device_state,
+        access_protocol: row.access_protocol,
+        channel_total: Number(row.channel_total),
+        device_type: 'IPC',
+        create_time: row.created_at,
+        state_changed_time: row.state_changed_at,
+        gb_access_state: row.gb_access_state ?? 'NOT_CONNECTED',
+        gb_access_reason: row.gb_access_reason ?? 'nothing received',
+        gb_last_attempt_time: row.gb_last_attempt_at ?? null,
+        gb_locked_until_time: row.gb_locked_until ?? null,
       });
     })
     .get('/v1/:user_id/channels', async (c) => {

@@ -63,6 +63,32 @@ describe('sip-digest', () => {
     algorithm: 'MD5',
   };
 
+  it('computeDigestResponse gives the RFC 7616 §3.9.1 answers for MD5 and SHA-256', () => {
+    const fields = {
+      username: 'Mufasa',
+      realm: 'http-auth@example.org',
+      nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+      uri: '/dir/index.html',
+      qop: 'auth',
+      nc: '00000001',
+      cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    };
+    const md5 = computeDigestResponse({ ...fields, algorithm: 'MD5' }, 'GET', 'Circle of Life');
+    assert.equal(md5, '8ca523f5e9506fed4657c9700eebdbec');
+    const sha = { ...fields, algorithm: 'SHA-256' };
+    const response = computeDigestResponse(sha, 'GET', 'Circle of Life');
+    assert.equal(response, '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+    assert.equal(verifyDigest({ ...sha, response }, 'GET', 'Circle of Life', 'SHA-256'), true);
+    assert.equal(verifyDigest({ ...sha, response }, 'GET', 'Circle of Life'), false, 'MD5 wanted');
+  });
+
+  it('computeDigestResponse refuses an algorithm it does not compute', () => {
+    assert.throws(
+      () => computeDigestResponse({ ...exosip, algorithm: 'MD5-sess' }, 'REGISTER', 'x'),
+      (error: unknown) => isArgusError(error, errorCodes.SIP_MALFORMED),
+    );
+  });
+
   it('computeDigestResponse gives the known answer without qop', () => {
     assert.equal(
       computeDigestResponse(exosip, 'REGISTER', '12345678'),

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 
 import { errorCodes, isArgusError } from '../../../src/errors.ts';
 import { SIP_MAX_MESSAGE_BYTES } from '../../../media-node/formats/limits.ts';
 import { SipStreamFramer, isSipKeepalive } from '../../../media-node/formats/sip-framer.ts';
 import { parseSipMessage } from '../../../media-node/formats/sip-message.ts';
 import { readFixture, skipWithoutFixture } from '../../support/fixtures.ts';
+import { fuzzRuns } from '../../support/fuzz.ts';
 
 const SRS = 'public/srs-utest-gb28181/sip';
 const FILES = [
@@ -127,5 +129,67 @@ describe('isSipKeepalive', () => {
     assert.equal(isSipKeepalive(bytes('\r\n')), true);
     assert.equal(isSipKeepalive(bytes('')), false);
     assert.equal(isSipKeepalive(bytes('\r\nA')), false);
+  });
+});
+
+describe('SipStreamFramer fuzzing', () => {
+  /** Cuts `stream` at the given offsets and pushes the pieces; returns the messages framed. */
+  function frameInPieces(stream: Uint8Array, cuts: number[]): Uint8Array[] {
+    const framer = new SipStreamFramer();
+    const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (const at of [...points, stream.length]) {
+      out.push(...framer.push(stream.subarray(from, at)));
+      from = at;
+    }
+    return out;
+  }
+
+  it('SipStreamFramer frames the same messages however the stream is cut (property)', () => {
+    const message = fc
+      .tuple(fc.nat(300), fc.constantFrom('', '\r\n', '\r\n\r\n'))
+      .map(([length, keepalive]) => concat([bytes(keepalive), messageWithBody(length)]));
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat()),
+        (ms, cuts) => {
+          const stream = concat(ms);
+          const framed = frameInPieces(stream, cuts);
+          assert.equal(framed.length, ms.length);
+          for (const m of framed) assert.equal(parseSipMessage(m).kind, 'request');
+        },
+      ),
+      { numRuns: fuzzRuns(500) },
+    );
+  });
+
+  it('SipStreamFramer throws only ArgusError on random bytes in random pieces (property)', () => {
+    const piece = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.constantFrom(bytes('\r\n\r\n'), bytes('Content-Length: 5\r\n'), bytes('l: -1\r\n')),
+      fc.nat(400).map((n) => messageWithBody(n)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const framer = new SipStreamFramer({ maxMessageBytes: 4096 });
+        try {
+          for (const p of pieces) {
+            for (const m of framer.push(p)) {
+              try {
+                parseSipMessage(m);
+              } catch (error) {
+                assert.ok(isArgusError(error), String(error));
+              }
+            }
+          }
+        } catch (error) {
+          assert.ok(isArgusError(error), String(error));
+        }
+        assert.ok(framer.buffered <= 4096 + 200);
+      }),
+      { numRuns: fuzzRuns(1000) },
+    );
   });
 });

@@ -155,6 +155,25 @@ describe(
       assert.equal(m.body.length, 0);
     });
 
+    it('parseSipMessage rejects repeated single headers, empty Vias, URI headers and non-GMT dates', () => {
+      const cases: [string, RegExp][] = [
+        ['multi01', /more than one From header: 2/],
+        ['badinv01', /invalid Via: ";"/],
+        ['escruri', /Request-URI with headers/],
+        ['regbadct', /URI with , or \? outside <>/],
+        ['baddate', /Date not in GMT/],
+      ];
+      for (const [name, message] of cases) {
+        throwsCode(() => torture(name), errorCodes.SIP_MALFORMED, message);
+      }
+    });
+
+    it('parseSipMessage accepts the valid messages of §3.2–§3.4 (semantics for the application)', () => {
+      const valid = ['badbranch', 'bcast', 'bext01', 'cparam01', 'cparam02', 'inv2543', 'invut'];
+      valid.push('novelsc', 'regaut01', 'regescrt', 'sdp01', 'unkscm', 'unksm2', 'zeromf');
+      for (const name of valid) assert.doesNotThrow(() => torture(name), name);
+    });
+
     it('parseSipMessage rejects the malformed start lines, lengths and headers of §3.1.2', () => {
       const invalid = [
         'badvers',
