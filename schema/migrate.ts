@@ -8,6 +8,7 @@ import { mediaNodeHttpsMigration } from './migrations/0005-media-node-https.ts';
 import { controlPlaneMigration } from './migrations/0006-control-plane.ts';
 import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 import { deviceAccessMigration } from './migrations/0010-device-access.ts';
+import { subscriptionsMigration } from './migrations/0020-subscriptions.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
 export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
@@ -19,6 +20,7 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0005-media-node-https': mediaNodeHttpsMigration,
     '0006-control-plane': controlPlaneMigration,
     '0010-device-access': deviceAccessMigration,
+    '0020-subscriptions': subscriptionsMigration(dialect),
   };
 }
 

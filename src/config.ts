@@ -48,6 +48,11 @@ const schema = z.object({
   ARGUS_TOKEN_TTL_S: z.coerce.number().int().positive().default(86400),
   ARGUS_LIVE_LINGER_S: z.coerce.number().nonnegative().default(5),
   ARGUS_METERING_INTERVAL_S: z.coerce.number().positive().default(60),
+  ARGUS_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  ARGUS_CALLBACK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   ARGUS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -7,6 +7,7 @@ import { ensureOperatorKey } from '../auth/operator-key.ts';
 import { loadPlatformSecret } from '../auth/platform-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import type { ArgusConfig } from '../config.ts';
+import { callbackSettings } from '../fanout/callback-settings.ts';
 import { SqlEventStore } from '../event-store/sql-event-store.ts';
 import type { Logger } from '../logger.ts';
 import { ProjectionRunner } from '../projections/projection-runner.ts';
@@ -56,6 +57,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     logger,
     sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
+    callbacks: callbackSettings(config),
     ...(options.assets === undefined ? {} : { assets: options.assets }),
   });
   return { app, runner, stop: () => stop.abort() };

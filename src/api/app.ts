@@ -15,7 +15,9 @@ import { authRoutes, requireAccessToken } from './routes/auth.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { deviceOrgRoutes } from './routes/device-orgs.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { eventRoutes } from './routes/events.ts';
 import { liveRoutes } from './routes/live.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { operatorRoutes } from './routes/operator.ts';
 
 /** The API's version, as `/openapi.json` states it. */
@@ -86,6 +88,15 @@ export function createApp(deps: ApiDeps) {
   }
   app.route('/', deviceRoutes(deps));
   app.route('/', liveRoutes(deps));
+  // Callbacks and the event stream carry the whole tenant's events: administrators only.
+  for (const path of ['/v1/:user_id/messages/*', '/v1/:user_id/events']) {
+    app.use(path, async (c, next) => {
+      assertPermitted(c, 'messages.manage');
+      await next();
+    });
+  }
+  app.route('/', messageRoutes(deps, deps.callbacks ?? { timeoutMs: 1000, allowPrivate: false }));
+  app.route('/', eventRoutes(deps));
 
   app.notFound((c) => {
     const error = new ArgusError(

@@ -4,6 +4,7 @@ import type { ProjectionRunner } from '../projections/projection-runner.ts';
 import type { Db } from '../sql/database.ts';
 import type { Principal } from '../auth/permissions.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import type { CallbackSettings } from '../fanout/callback-verification.ts';
 
 /** What the API needs from its runtime entry. */
 export interface ApiDeps {
@@ -18,6 +19,11 @@ export interface ApiDeps {
    */
   readonly sip: { serverId: string; domain: string; host: string; port: number };
   readonly tokenTtlSeconds: number;
+  /**
+   * How callback URLs are verified at registration; by default a 1 s answer and no private
+   * addresses.
+   */
+  readonly callbacks?: CallbackSettings;
   readonly now?: () => Date;
   /** Static files the runtime provides (the player library), by path under /assets/. */
   readonly assets?: Readonly<Record<string, { body: Uint8Array | string; contentType: string }>>;

@@ -12,6 +12,7 @@ export const actions = [
   'devices.manage',
   'devices.read',
   'live.watch',
+  'messages.manage',
 ] as const;
 export type Action = (typeof actions)[number];
 

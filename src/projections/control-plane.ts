@@ -13,6 +13,7 @@ import type { ControlPlaneTables } from '../read-models/control-plane-tables.ts'
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
 import { readModelsProjection } from './read-models.ts';
+import { subscriptionProjection } from './subscription-projection.ts';
 
 type Trx = Kysely<Database & ControlPlaneTables>;
 type Handled =
@@ -34,7 +35,11 @@ export const controlPlaneProjection: Projection = {
 };
 
 /** The projections the API's read models need, in the order a runner applies them. */
-export const apiProjections: readonly Projection[] = [readModelsProjection, controlPlaneProjection];
+export const apiProjections: readonly Projection[] = [
+  readModelsProjection,
+  controlPlaneProjection,
+  subscriptionProjection,
+];
 
 const handlers: Handlers = {
   async CredentialIssued(trx, data) {

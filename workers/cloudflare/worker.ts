@@ -12,6 +12,7 @@ import { sipSettings } from '../../src/api/api-service.ts';
 import { createApp } from '../../src/api/app.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
 import { readConfig } from '../../src/config.ts';
+import { callbackSettings } from '../../src/fanout/callback-settings.ts';
 import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
@@ -50,6 +51,7 @@ async function build(env: Env): Promise<ReturnType<typeof createApp>> {
     logger: silentLogger,
     sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
+    callbacks: callbackSettings(config),
   });
 }
 

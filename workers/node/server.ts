@@ -9,6 +9,9 @@ import { serve } from '@hono/node-server';
 
 import { playerAssets, startApiService } from '../../src/api/api-service.ts';
 import { readConfig } from '../../src/config.ts';
+import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
+import { deliveryPolicy } from '../../src/fanout/callback-settings.ts';
+import { DeliveryLoop } from '../../src/fanout/delivery-loop.ts';
 import { createLogger, openEmbeddedDatabase } from './runtime.ts';
 
 const config = readConfig(process.env);
@@ -28,6 +31,16 @@ const service = await startApiService({
   }),
 });
 
+// The fanout runs in the API process on Node: callbacks are delivered from the event log.
+const deliveries = new AbortController();
+void new DeliveryLoop({
+  db,
+  dialect: 'sqlite',
+  store: new SqlEventStore({ db, dialect: 'sqlite' }),
+  logger: logger.child({ component: 'fanout' }),
+  policy: deliveryPolicy(config),
+}).run(deliveries.signal);
+
 const server = serve(
   { fetch: service.app.fetch, hostname: config.ARGUS_HTTP_HOST, port: config.ARGUS_HTTP_PORT },
   (info) => logger.info({ port: info.port }, 'api listening'),
@@ -40,6 +53,7 @@ server.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 function shutdown(): void {
+  deliveries.abort();
   service.stop();
   server.close();
   void db.destroy().finally(() => process.exit(0));

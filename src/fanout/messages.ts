@@ -1,0 +1,105 @@
+/**
+ * Messages out: the envelope every callback post and every SSE event carries, and which events
+ * of the log become which message. A message's id is the global position of its event, as a
+ * decimal string, so it is the same on every delivery, replay and stream (de-duplication) and
+ * is safe for JavaScript however long the log grows; `ivm_message_id` repeats it as a number
+ * (the IVM form) only while it is below 2^53.
+ */
+import type { DeviceEvent } from '../domain/device.ts';
+import type { MessageType } from '../domain/subscription.ts';
+import type { RecordedEvent } from '../event-store/event-store.ts';
+
+export interface MessageEnvelope {
+  readonly message_id: string;
+  readonly ivm_message_id?: number;
+  readonly message_type: MessageType;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly test: boolean;
+}
+
+/** An event of the log as a message about one device. */
+export interface DeviceMessage {
+  readonly messageType: MessageType;
+  readonly deviceId: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+type Mappers = {
+  [T in DeviceEvent['type']]?: (data: Extract<DeviceEvent, { type: T }>['data']) => DeviceMessage;
+};
+
+/**
+ * The device events that are messages. `device_alarm` and `device_unbind` get their mappers
+ * with the alarm and unbind events of the device aggregate.
+ */
+const mappers: Mappers = {
+  DeviceRegistered: (data) => deviceStatus('login', data.deviceId, data.at, 'ONLINE'),
+  DeviceCameOnline: (data) => deviceStatus('login', data.deviceId, data.at, 'ONLINE'),
+  DeviceUnregistered: (data) => deviceStatus('logout', data.deviceId, data.at, 'OFFLINE'),
+  DeviceWentOffline: (data) =>
+    deviceStatus('offline_reason_notice', data.deviceId, data.at, 'OFFLINE', {
+      reason: data.reason,
+    }),
+  DeviceCatalogUpdated: (data) =>
+    deviceStatus('channel_state_notice', data.deviceId, data.at, undefined, {
+      channels: data.channels.map((channel) => ({
+        channel_id: channel.channelId,
+        channel_name: channel.name,
+        channel_state: channel.status === 'ON' ? 'ONLINE' : 'OFFLINE',
+      })),
+    }),
+};
+
+function deviceStatus(
+  eventType: 'login' | 'logout' | 'channel_state_notice' | 'offline_reason_notice',
+  deviceId: string,
+  at: string,
+  deviceState: 'ONLINE' | 'OFFLINE' | undefined,
+  extra: Record<string, unknown> = {},
+): DeviceMessage {
+  const state = deviceState === undefined ? {} : { device_state: deviceState };
+  return {
+    messageType: 'device_status',
+    deviceId,
+    data: { event_type: eventType, device_id: deviceId, ...state, ...extra, occur_time: at },
+  };
+}
+
+/** The message an event of the log makes, undefined for events that are not messages. */
+export function messageOf(event: RecordedEvent): DeviceMessage | undefined {
+  if (!event.streamName.startsWith('device-')) return undefined;
+  const mapper = mappers[event.type as DeviceEvent['type']] as
+    ((data: unknown) => DeviceMessage) | undefined;
+  return mapper?.(event.data);
+}
+
+/** The message id of the event at a global position. */
+export function messageId(position: number): string {
+  return String(position);
+}
+
+/**
+ * The global position a message id names.
+ * @returns undefined where the id is not a message id Argus gave
+ */
+export function positionOfMessageId(id: string): number | undefined {
+  if (!/^[1-9]\d{0,17}$/.test(id)) return undefined;
+  const position = Number(id);
+  return Number.isSafeInteger(position) ? position : undefined;
+}
+
+/** The envelope of the message made by the event at `position`. */
+export function envelope(position: number, message: DeviceMessage): MessageEnvelope {
+  return {
+    message_id: messageId(position),
+    ...(Number.isSafeInteger(position) ? { ivm_message_id: position } : {}),
+    message_type: message.messageType,
+    data: message.data,
+    test: false,
+  };
+}
+
+/** The message a callback URL must answer 200 to when registered. */
+export function testEnvelope(id: string, messageType: MessageType): MessageEnvelope {
+  return { message_id: id, message_type: messageType, data: {}, test: true };
+}
