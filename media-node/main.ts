@@ -17,6 +17,8 @@ import { ProjectionRunner } from '../src/projections/projection-runner.ts';
 import { readModelsProjection } from '../src/projections/read-models.ts';
 import { openSqliteDatabase } from '../schema/sqlite-node.ts';
 import { advertisedHost } from './advertised-host.ts';
+import { ControlRouter } from './control/control-router.ts';
+import { deviceQueryRoutes } from './control/device-query-routes.ts';
 import { CatalogCollector } from './gb/catalog-collector.ts';
 import { CatalogWatch } from './gb/catalog-watch.ts';
 import { DeviceCommands } from './gb/device-commands.ts';
@@ -114,15 +116,17 @@ const sessions = new LiveSessions({
   tcpMode: config.ARGUS_RTP_TCP_MODE,
   meteringIntervalMs: config.ARGUS_METERING_INTERVAL_S * 1000,
 });
+const control = new ControlRouter(tokens, nodeId);
+deviceQueryRoutes(control, { server, commands });
 const servers: ReturnType<typeof createMediaHttpServer>[] = [];
-const http = createMediaHttpServer({ sessions, tokens, logger });
+const http = createMediaHttpServer({ sessions, tokens, logger, control });
 const httpPort = await listen(http, config.ARGUS_MEDIA_HTTP_PORT, 'ARGUS_MEDIA_HTTP_PORT');
 const https = tlsFiles();
 const httpsPort =
   https === undefined
     ? undefined
     : await listen(
-        createMediaHttpServer({ sessions, tokens, logger }, https),
+        createMediaHttpServer({ sessions, tokens, logger, control }, https),
         config.ARGUS_MEDIA_HTTPS_PORT,
         'ARGUS_MEDIA_HTTPS_PORT',
       );

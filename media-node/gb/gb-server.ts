@@ -5,11 +5,14 @@
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import {
+  buildManscdpBody,
   buildQuery,
   parseManscdp,
   readCatalogResponse,
   type CatalogResponse,
   type ManscdpMessage,
+  type ManscdpRoot,
+  type XmlElement,
 } from '../formats/manscdp.ts';
 import {
   buildResponse,
@@ -22,6 +25,7 @@ import type { SipClient } from '../sip/sip-client.ts';
 import type { LocalAddressBook } from '../sip/local-address.ts';
 import { peerKey, type SipPeer, type SipTransport } from '../sip/sip-transport.ts';
 import type { CatalogCollector } from './catalog-collector.ts';
+import { DeviceQueries } from './device-queries.ts';
 import type { DeviceRegistry, Registration } from './device-registry.ts';
 import type { KeepaliveMonitor } from './keepalive-monitor.ts';
 import type { Registrar } from './registrar.ts';
@@ -53,6 +57,8 @@ export class GbServer {
   /** Requests answered already: a failure after the answer is logged, never answered twice. */
   readonly #answered = new WeakSet<SipRequest>();
   readonly #refused: DroppedMessageLog;
+  /** Queries waiting for the device's MESSAGE Response (DeviceInfo, RecordInfo, …). */
+  readonly queries = new DeviceQueries();
   #remoteBye: (callId: string) => void = () => {};
   #sn = Math.floor(Math.random() * 1000);
   #cseq = 1;
@@ -127,6 +133,40 @@ export class GbServer {
 
   /** Sends a Catalog query; the answer arrives later as MESSAGEs. */
   async queryCatalog(deviceId: string): Promise<void> {
+    const sn = this.nextSn();
+    await this.sendManscdp(deviceId, buildQuery('Catalog', sn, deviceId), 'query catalog');
+  }
+
+  /**
+   * Sends a `Query` (DeviceInfo, DeviceStatus, PresetQuery, RecordInfo, …) with `children`
+   * after its DeviceID, and resolves with the device's first Response to it.
+   * @throws ArgusError UNAVAILABLE offline, refused, or no answer within `timeoutMs`
+   */
+  async query(
+    deviceId: string,
+    cmdType: string,
+    children: XmlElement[] = [],
+    timeoutMs?: number,
+  ): Promise<ManscdpMessage> {
+    return this.queries.ask(
+      deviceId,
+      cmdType,
+      async () => {
+        const sn = this.nextSn();
+        const body = buildManscdpBody('Query', cmdType, sn, deviceId, children);
+        await this.sendManscdp(deviceId, body, `query ${cmdType}`);
+        return sn;
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Sends a MANSCDP body (`root` Query, Control, Notify) to a registered device in a MESSAGE
+   * and waits for its SIP answer (not the MANSCDP Response that may follow).
+   * @throws ArgusError UNAVAILABLE where the device is offline or answers ≥ 300
+   */
+  async sendManscdp(deviceId: string, body: Uint8Array, what: string): Promise<void> {
     const { peer } = this.registration(deviceId);
     const request = this.#options.client.build(peer, {
       method: 'MESSAGE',
@@ -135,15 +175,21 @@ export class GbServer {
       to: `<sip:${deviceId}@${this.#options.domain}>`,
       cseq: this.nextCSeq(),
       contentType: 'Application/MANSCDP+xml',
-      body: buildQuery('Catalog', this.nextSn(), deviceId),
+      body,
     });
     const response = await this.#options.client.request(peer, request);
     if (response.status >= 300) {
       throw new ArgusError(
         errorCodes.UNAVAILABLE,
-        `Cannot query catalog: device answered ${response.status}`,
+        `Cannot ${what}: device answered ${response.status}`,
+        { status: response.status },
       );
     }
+  }
+
+  /** Builds a MANSCDP body of this platform's next SN: for callers of `sendManscdp`. */
+  manscdpBody(root: ManscdpRoot, cmdType: string, deviceId: string, children: XmlElement[] = []) {
+    return buildManscdpBody(root, cmdType, this.nextSn(), deviceId, children);
   }
 
   async #handleRequest(request: SipRequest, peer: SipPeer): Promise<void> {
@@ -174,6 +220,14 @@ export class GbServer {
       const reason = `Cannot accept MESSAGE: the device is not registered: ${deviceId}`;
       return this.#refuse(request, peer, new ArgusError(errorCodes.FORBIDDEN, reason), deviceId);
     }
+    if (peer.address !== registration.peer.address) {
+      // A new port is NAT rebinding; a new host must prove itself with a REGISTER, or anyone
+      // naming the device in From could take its requests (and its video) elsewhere.
+      const reason =
+        `Cannot accept MESSAGE: device ${deviceId} registered from another address; ` +
+        'it must REGISTER again from this one';
+      return this.#refuse(request, peer, new ArgusError(errorCodes.FORBIDDEN, reason), deviceId);
+    }
 
     let body: { message: ManscdpMessage; catalog: CatalogResponse | undefined };
     try {
@@ -193,6 +247,7 @@ export class GbServer {
       this.#options.onCatalogAnswer?.(deviceId);
       return this.#options.catalogs.add({ ...catalog, deviceId });
     }
+    if (this.queries.answer(deviceId, message)) return;
     this.#options.logger.debug({ deviceId, cmdType: message.cmdType }, 'manscdp message ignored');
   }
 

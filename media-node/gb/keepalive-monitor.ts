@@ -1,8 +1,9 @@
 /**
  * Declares devices offline (GB/T 28181-2016 §9.6): no keepalive for heartbeat × misses, a
  * registration past its Expires, or the TCP connection it used closed. A keepalive after that
- * brings the device back online. Every request a device sends moves its binding to where it
- * came from (NAT rebinding, a new TCP connection): requests to it go there.
+ * brings the device back online. Every request a device sends from its registered host moves
+ * its binding to the port it came from (NAT rebinding, a new TCP connection): requests to it go
+ * there. A new host has to REGISTER (gb-server.ts refuses its MESSAGEs).
  */
 import {
   decideAddressChange,

@@ -6,6 +6,7 @@
  * - `GET /live/{deviceId}/{channelId}/index.m3u8?token=…` and the segments it lists: HLS
  *   (hls-routes.ts);
  * - `GET /healthz`;
+ * - `/internal/…`, for the API only (a control token): device control (control-router.ts);
  * - `GET /streams`, from loopback only: live sessions and their diagnostics
  *   (diagnostics-route.ts).
  *
@@ -28,6 +29,7 @@ import { errorBody, httpMapping } from '../../src/api/http-errors.ts';
 import type { TokenService } from '../../src/auth/tokens.ts';
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
+import type { ControlRouter } from '../control/control-router.ts';
 import { diagnosticsPath, serveDiagnostics } from './diagnostics-route.ts';
 import { hlsPath, serveHls } from './hls-routes.ts';
 import { serveHttpFlv } from './http-flv-viewer.ts';
@@ -43,6 +45,8 @@ export interface MediaHttpServerOptions {
   readonly sessions: LiveSessions;
   readonly tokens: TokenService;
   readonly logger: Logger;
+  /** The API's control routes, `/internal/…`; absent, they are not found. */
+  readonly control?: ControlRouter;
 }
 
 /**
@@ -82,6 +86,9 @@ async function route(
   response.setHeader('Access-Control-Allow-Origin', '*');
   if (request.method === 'OPTIONS') return preflight(response);
   if (url.pathname === '/healthz') return health(options, response);
+  if (options.control?.owns(url.pathname) === true) {
+    return options.control.serve(request, response, url);
+  }
   if (request.method === 'GET' && url.pathname === diagnosticsPath) {
     return serveDiagnostics(options.sessions, request, response);
   }

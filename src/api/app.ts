@@ -14,6 +14,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { authRoutes, requireAccessToken } from './routes/auth.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { deviceOrgRoutes } from './routes/device-orgs.ts';
+import { deviceQueryRoutes } from './routes/device-queries.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { eventRoutes } from './routes/events.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', credentialRoutes(deps, registry));
   app.route('/', accountRoutes(deps, registry));
   app.route('/', deviceOrgRoutes(deps, registry));
+  app.route('/', deviceQueryRoutes(deps, registry));
   // The device and live handlers are plain Hono: their documented permission is checked here.
   registry.document(...deviceRouteDocs);
   for (const spec of deviceRouteDocs) {

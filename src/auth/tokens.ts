@@ -34,6 +34,19 @@ export interface LiveClaims {
   readonly transport: 'UDP' | 'TCP';
 }
 
+/**
+ * What a control token allows: the API calling one media node's `/internal/…` routes for a
+ * tenant (PTZ, device queries, recordings). Short-lived; minted per call.
+ */
+export interface ControlClaims {
+  readonly userId: string;
+  /** The media node it is for: a token for one node is refused by every other. */
+  readonly nodeId: string;
+}
+
+/** Lifetime of a control token: one call, with room for clock skew between processes. */
+export const controlTokenTtlSeconds = 60;
+
 const issuer = 'argus';
 
 export class TokenService {
@@ -110,6 +123,23 @@ export class TokenService {
       streamType: String(payload['st']),
       transport: payload['tp'] === 'UDP' ? 'UDP' : 'TCP',
     };
+  }
+
+  async issueControl(claims: ControlClaims, now = new Date()): Promise<string> {
+    const fields = { typ: 'control', node: claims.nodeId };
+    return this.#sign(fields, claims.userId, controlTokenTtlSeconds, now);
+  }
+
+  /** @throws ArgusError UNAUTHENTICATED for a bad or expired token, or one for another node */
+  async verifyControl(token: string, nodeId: string, now = new Date()): Promise<ControlClaims> {
+    const payload = await this.#verify(token, 'control', now);
+    if (payload['node'] !== nodeId) {
+      throw new ArgusError(
+        errorCodes.UNAUTHENTICATED,
+        'Cannot accept control token: it is for another media node',
+      );
+    }
+    return { userId: String(payload.sub), nodeId };
   }
 
   async #sign(

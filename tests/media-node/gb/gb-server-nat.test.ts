@@ -108,4 +108,22 @@ describe('GbServer with a device whose source port changes', () => {
 
     assert.equal((await h.device(deviceId)).binding, 'UDP 198.51.100.7:61001');
   });
+
+  it('refuses a MESSAGE naming the device from another host, and keeps its binding', async () => {
+    const elsewhere: SipPeer = { transport: 'UDP', address: '203.0.113.66', port: 5060 };
+    server.handle(keepalive, elsewhere);
+    for (let i = 0; i < 100 && h.sent.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const answer = h.sent[0];
+    assert.deepEqual(answer?.peer, elsewhere);
+    assert.equal((answer?.message as { status?: number }).status, 403);
+    assert.equal(h.registry.get(deviceId)?.peer, first, 'requests still go to the device');
+    assert.ok(!h.logger.lines.some((l) => l.msg === 'address changed'));
+
+    const query = server.queryCatalog(deviceId);
+    assert.deepEqual(h.sent[1]?.peer, first);
+    server.handle(buildResponse(h.sent[1]?.message as SipRequest, 200, 'OK'), first);
+    await query;
+  });
 });
