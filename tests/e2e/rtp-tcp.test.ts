@@ -186,11 +186,10 @@ describe('RTP over TCP end to end, the node passive (the default)', () => {
     const viewer = await openViewer(url);
     await lineAfter(platform.media, from, message('rtp connection accepted'), 'the camera');
 
-    const killedAt = Date.now();
     await camera.stop('SIGKILL');
     const stopped = await lineAfter(platform.media, from, message('stream stopped'), 'stopped');
+    // The reason tells the connection from the media watchdog: no need to time it.
     assert.equal(stopped['reason'], 'rtp_connection_closed');
-    assert.ok(Date.now() - killedAt < 5000, 'ended by the connection, not the media watchdog');
     assert.ok((await viewer.ended) > 0, 'the viewer got video, then its response ended');
 
     const reasons = await eventually(async () => {
