@@ -15,19 +15,30 @@ import { streamNames } from '../src/event-store/event-store.ts';
 import { SqlEventStore } from '../src/event-store/sql-event-store.ts';
 import { ProjectionRunner } from '../src/projections/projection-runner.ts';
 import { readModelsProjection } from '../src/projections/read-models.ts';
+import { openLiveSessionsProjection } from '../src/projections/open-live-sessions.ts';
 import { openSqliteDatabase } from '../schema/sqlite-node.ts';
 import { advertisedHost } from './advertised-host.ts';
 import { ControlRouter } from './control/control-router.ts';
 import { deviceQueryRoutes } from './control/device-query-routes.ts';
+import { ptzRoutes } from './control/ptz-routes.ts';
+import { recordRoutes } from './control/record-routes.ts';
+import { AlarmRecorder } from './gb/alarm-recorder.ts';
 import { CatalogCollector } from './gb/catalog-collector.ts';
+import { CatalogSubscriptions } from './gb/catalog-subscription.ts';
 import { CatalogWatch } from './gb/catalog-watch.ts';
 import { DeviceCommands } from './gb/device-commands.ts';
+import { DialogRecovery } from './gb/dialog-recovery.ts';
 import { DeviceRegistry } from './gb/device-registry.ts';
 import { GbServer } from './gb/gb-server.ts';
 import { KeepaliveMonitor } from './gb/keepalive-monitor.ts';
 import { Registrar } from './gb/registrar.ts';
+import { releaseDeletedDevices } from './gb/device-release.ts';
 import { restoreRegistrations } from './gb/restore-registrations.ts';
 import { createMediaHttpServer } from './media/media-http-server.ts';
+import { DownloadSessions } from './media/download-sessions.ts';
+import { PlaybackRoutes } from './media/playback-routes.ts';
+import { PlaybackSessions } from './media/playback-sessions.ts';
+import { HistoryDialogs } from './media/playback-upstream.ts';
 import { LiveSessions } from './media/live-sessions.ts';
 import { RtpPortPool } from './media/rtp-port-pool.ts';
 import { LocalAddressBook } from './sip/local-address.ts';
@@ -46,7 +57,7 @@ const runner = new ProjectionRunner({
   db,
   dialect: 'sqlite',
   store,
-  projections: [readModelsProjection],
+  projections: [readModelsProjection, openLiveSessionsProjection],
   onError: (err) => logger.error({ err }, 'projection failed'),
 });
 const tokens = new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET));
@@ -62,6 +73,7 @@ const client = new SipClient({
 });
 const registry = new DeviceRegistry();
 const commands = new DeviceCommands(store);
+const recovery = new DialogRecovery({ db, commands, client, registry, nodeId, logger, now });
 const monitor = new KeepaliveMonitor({
   registry,
   commands,
@@ -70,7 +82,8 @@ const monitor = new KeepaliveMonitor({
   logger,
   now,
 });
-const catalogs = new CatalogCollector({ commands, logger, now });
+const platformIds = [config.ARGUS_SIP_ID, config.ARGUS_SIP_DOMAIN];
+const catalogs = new CatalogCollector({ commands, logger, now, platformIds });
 const catalogWatch = new CatalogWatch({
   query: (deviceId) => server.queryCatalog(deviceId),
   commands,
@@ -87,7 +100,11 @@ const registrar = new Registrar({
   logger,
   now,
   tzOffsetMinutes: -new Date().getTimezoneOffset(),
-  onRegistered: (deviceId) => void catalogWatch.query(deviceId),
+  onRegistered: (deviceId) => {
+    void catalogWatch.query(deviceId);
+    void catalogSubscriptions.subscribe(deviceId);
+    recovery.registered(deviceId);
+  },
 });
 const server = new GbServer({
   serverId: config.ARGUS_SIP_ID,
@@ -104,6 +121,17 @@ const server = new GbServer({
   onCatalogAnswer: (deviceId) => catalogWatch.answered(deviceId),
 });
 transport.onMessage((message, peer) => server.handle(message, peer));
+const collector = catalogs;
+const catalogSubscriptions = new CatalogSubscriptions({ server, client, collector, logger });
+server.onNotify(catalogSubscriptions.take);
+const alarms = new AlarmRecorder({
+  store,
+  send: (deviceId, body) => server.sendManscdp(deviceId, body, 'answer alarm'),
+  logger,
+  now,
+  offsetMinutes: -new Date().getTimezoneOffset(),
+});
+server.onNotify(alarms.take);
 transport.onConnectionClosed((peer) => void monitor.connectionClosed(peer));
 
 const sessions = new LiveSessions({
@@ -112,21 +140,35 @@ const sessions = new LiveSessions({
   ports: new RtpPortPool(rtpPortRange(config)),
   commands,
   logger,
+  nodeId,
   lingerMs: config.ARGUS_LIVE_LINGER_S * 1000,
+  noMediaTimeoutMs: config.ARGUS_NO_MEDIA_S * 1000,
   tcpMode: config.ARGUS_RTP_TCP_MODE,
   meteringIntervalMs: config.ARGUS_METERING_INTERVAL_S * 1000,
 });
 const control = new ControlRouter(tokens, nodeId);
 deviceQueryRoutes(control, { server, commands });
+ptzRoutes(control, { server, commands });
+// Recordings: ports of their own from the same range (a pool skips ports bound elsewhere).
+const historyPorts = new RtpPortPool(rtpPortRange(config));
+const tcpMode = config.ARGUS_RTP_TCP_MODE;
+const history = new HistoryDialogs({ server, client, ports: historyPorts, logger, tcpMode });
+const playback = new PlaybackSessions({ history, logger });
+const downloadDir = join(config.ARGUS_DATA_DIR, 'downloads');
+const downloads = new DownloadSessions({ history, logger, dir: downloadDir });
+const tzOffsetMinutes = -new Date().getTimezoneOffset();
+recordRoutes(control, { server, commands, downloads, tzOffsetMinutes });
+const playbackRoutes = new PlaybackRoutes({ playback, downloads, tokens });
 const servers: ReturnType<typeof createMediaHttpServer>[] = [];
-const http = createMediaHttpServer({ sessions, tokens, logger, control });
+const mediaRoutes = { sessions, tokens, logger, control, playback: playbackRoutes };
+const http = createMediaHttpServer(mediaRoutes);
 const httpPort = await listen(http, config.ARGUS_MEDIA_HTTP_PORT, 'ARGUS_MEDIA_HTTP_PORT');
 const https = tlsFiles();
 const httpsPort =
   https === undefined
     ? undefined
     : await listen(
-        createMediaHttpServer({ sessions, tokens, logger, control }, https),
+        createMediaHttpServer(mediaRoutes, https),
         config.ARGUS_MEDIA_HTTPS_PORT,
         'ARGUS_MEDIA_HTTPS_PORT',
       );
@@ -147,11 +189,31 @@ await store.appendToStream(streamNames.mediaNode(nodeId), [
 ]);
 await runner.catchUp();
 const restored = await restoreRegistrations(db, registry, nodeId, now());
+// Before any new session: their SSRCs and ports are not handed out again while in doubt.
+const orphanedDialogs = await recovery.find();
+sessions.reserveSsrcs(orphanedDialogs.map((dialog) => Number(dialog.ssrc)));
+void recovery.endAll(orphanedDialogs);
 monitor.start();
 const stop = new AbortController();
 void runner.run(stop.signal);
+void releaseDeletedDevices({
+  ...{ store, registry, logger },
+  after: runner.position,
+  signal: stop.signal,
+});
 
-logger.info({ nodeId, sipPort, httpPort, httpsPort, publicHost, restored }, 'media node listening');
+logger.info(
+  {
+    nodeId,
+    sipPort,
+    httpPort,
+    httpsPort,
+    publicHost,
+    restored,
+    orphanedDialogs: orphanedDialogs.length,
+  },
+  'media node listening',
+);
 
 /** Binds a media HTTP(S) server; returns the port bound. */
 async function listen(
@@ -185,7 +247,11 @@ async function shutdown(): Promise<void> {
   monitor.stop();
   catalogs.close();
   catalogWatch.close();
+  catalogSubscriptions.close();
+  recovery.close();
   await sessions.close();
+  await Promise.all([playback.close(), downloads.close()]);
+  history.close();
   client.close();
   for (const server of servers) server.close();
   await transport.close();

@@ -6,8 +6,12 @@ import { readModelsMigration } from './migrations/0002-read-models.ts';
 import { platformSettingsMigration } from './migrations/0003-platform-settings.ts';
 import { mediaNodeHttpsMigration } from './migrations/0005-media-node-https.ts';
 import { controlPlaneMigration } from './migrations/0006-control-plane.ts';
+import { deviceManagementMigration } from './migrations/0007-device-management.ts';
+import { servicePackagesMigration } from './migrations/0008-service-packages.ts';
 import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 import { deviceAccessMigration } from './migrations/0010-device-access.ts';
+import { alarmsMigration } from './migrations/0013-alarms.ts';
+import { openLiveSessionsMigration } from './migrations/0014-open-live-sessions.ts';
 import { subscriptionsMigration } from './migrations/0020-subscriptions.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
@@ -19,7 +23,11 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0004-stream-usage': streamUsageMigration,
     '0005-media-node-https': mediaNodeHttpsMigration,
     '0006-control-plane': controlPlaneMigration,
+    '0007-device-management': deviceManagementMigration,
+    '0008-service-packages': servicePackagesMigration,
     '0010-device-access': deviceAccessMigration,
+    '0013-alarms': alarmsMigration,
+    '0014-open-live-sessions': openLiveSessionsMigration,
     '0020-subscriptions': subscriptionsMigration(dialect),
   };
 }

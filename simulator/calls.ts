@@ -23,6 +23,13 @@ import type { Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
 import type { ClipFrame } from './media/clip.ts';
 import { openMediaLeg, type MediaLeg, type MediaRole } from './media-leg.ts';
+import {
+  applyMansrtsp,
+  mediaStatusBody,
+  PlaybackStreamer,
+  readHistoryRequest,
+} from './playback.ts';
+import type { HistoryRequest } from './playback.ts';
 import { T1, T2 } from './sip-transactions.ts';
 import { newTag } from './user-agent.ts';
 import type { UserAgent } from './user-agent.ts';
@@ -47,6 +54,8 @@ interface Offer {
   /** The offer's m= transport and `a=setup`, as written, for the `invite` event. */
   protocol: string;
   setup: string | undefined;
+  /** `s=Playback` or `s=Download`: the recording asked for (playback.ts). */
+  history: HistoryRequest | undefined;
 }
 
 interface Call {
@@ -59,7 +68,10 @@ interface Call {
   ok: SipResponse;
   acked: boolean;
   timers: unknown[];
-  streamer?: ClipStreamer;
+  streamer?: ClipStreamer | PlaybackStreamer;
+  history: HistoryRequest | undefined;
+  /** The dialog's tags, for requests the camera sends in it (MediaStatus). */
+  dialog: { localTag: string; remote: string };
 }
 
 /** An offer the simulator cannot serve, with the response status that says why. */
@@ -74,6 +86,7 @@ class Rejection extends Error {
 
 export class Calls {
   readonly #calls = new Map<string, Call>();
+  #mediaStatusSn = 0;
 
   constructor(
     private readonly ua: UserAgent,
@@ -124,7 +137,10 @@ export class Calls {
     if (call.ended) return;
     const faults = this.ua.config.faults;
     if (faults !== undefined) send = faultySender(send, faults);
-    call.streamer = new ClipStreamer(this.frames(), send, call.target, this.clock);
+    call.streamer =
+      call.history === undefined
+        ? new ClipStreamer(this.frames(), send, call.target, this.clock)
+        : this.#playback(call, call.history, send);
     call.streamer.start();
     const { address, port, ssrc } = call.target;
     this.emit({
@@ -154,6 +170,40 @@ export class Calls {
     this.ua.reply(req, 200, 'OK');
     this.emit({ event: 'bye', callId: call.callId, channelId: call.channelId });
     this.#end(call);
+  }
+
+  /** INFO in a call: MANSRTSP playback control (playback.ts). */
+  onInfo(req: SipRequest): void {
+    const call = this.#calls.get(req.headers.get('Call-ID') ?? '');
+    if (call === undefined) {
+      this.ua.reply(req, 481, 'Call/Transaction Does Not Exist');
+      return;
+    }
+    const streamer = call.streamer instanceof PlaybackStreamer ? call.streamer : undefined;
+    const report = { emit: this.emit, callId: call.callId, channelId: call.channelId };
+    const status = applyMansrtsp(streamer, req.body, report);
+    this.ua.reply(req, status, status === 200 ? 'OK' : 'Bad Request');
+  }
+
+  /** A history call's streamer; at the end of its range the camera says so (MediaStatus). */
+  #playback(call: Call, history: HistoryRequest, send: (packet: Uint8Array) => void) {
+    const onEnd = () => void this.#sendMediaStatus(call).catch(() => undefined);
+    return new PlaybackStreamer(this.frames(), send, call.target, this.clock, history, onEnd);
+  }
+
+  async #sendMediaStatus(call: Call): Promise<void> {
+    const sn = ++this.#mediaStatusSn;
+    const request = this.ua.buildRequest({
+      method: 'MESSAGE',
+      callId: call.callId,
+      fromTag: call.dialog.localTag,
+      to: call.dialog.remote,
+      cseq: sn,
+      body: mediaStatusBody(sn, call.channelId),
+      contentType: 'Application/MANSCDP+xml',
+    });
+    const { status } = await this.ua.request(request);
+    this.emit({ event: 'media_status_sent', callId: call.callId, notifyType: 121, status });
   }
 
   /** Ends every call (on exit). */
@@ -201,7 +251,15 @@ export class Calls {
     const address = media.address ?? sdp.connection;
     const target = { address, port: media.port, ssrc, payloadType };
     const served = this.#servedRole(role);
-    return { channelId, role: served, target, protocol: media.protocol, setup: media.setup };
+    const history = readHistoryRequest(sdp);
+    return {
+      channelId,
+      role: served,
+      target,
+      protocol: media.protocol,
+      setup: media.setup,
+      history,
+    };
   }
 
   /**
@@ -231,9 +289,11 @@ export class Calls {
   async #answer(req: SipRequest, callId: string, offer: Offer): Promise<void> {
     const { channelId, target, role } = offer;
     const leg = await openMediaLeg(role, target);
-    const body = new TextEncoder().encode(this.#answerSdp(channelId, target, leg));
+    const sessionName = offer.history?.kind ?? 'Play';
+    const body = new TextEncoder().encode(this.#answerSdp(channelId, target, leg, sessionName));
+    const localTag = newTag();
     const ok = this.ua.reply(req, 200, 'OK', {
-      toTag: newTag(),
+      toTag: localTag,
       headers: [['Contact', this.ua.contact]],
       body,
       contentType: 'application/sdp',
@@ -248,6 +308,8 @@ export class Calls {
       ok,
       acked: false,
       timers: [],
+      history: offer.history,
+      dialog: { localTag, remote: req.headers.get('From') ?? '' },
     };
     this.#calls.set(callId, call);
     this.emit({
@@ -260,6 +322,7 @@ export class Calls {
       protocol: offer.protocol,
       ...(offer.setup !== undefined && { setup: offer.setup }),
       answered: leg.answer.protocol,
+      ...(offer.history !== undefined && { history: offer.history }),
     });
     if (!this.ua.transport.reliable) this.#resendOk(call, T1);
     call.timers.push(this.clock.setTimeout(() => this.#end(call), 64 * T1));
@@ -273,11 +336,11 @@ export class Calls {
     call.timers.push(timer);
   }
 
-  #answerSdp(channelId: string, target: StreamTarget, leg: MediaLeg): string {
+  #answerSdp(channelId: string, target: StreamTarget, leg: MediaLeg, sessionName: string): string {
     const address = this.ua.transport.localAddress;
     return buildSdp({
       origin: { username: channelId, address },
-      sessionName: 'Play',
+      sessionName,
       connection: address,
       time: [0, 0],
       media: [

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { isGbId } from '../media-node/formats/gb-id.ts';
 import type { ClipAudioCodec } from './media/clip-audio.ts';
+import { FLEET_OPTIONS, FLEET_USAGE, readFleetFlags, type FleetFlags } from './catalog-flags.ts';
 import { parseFaults } from './faults.ts';
 import type { StreamFaults } from './faults.ts';
 
@@ -32,6 +33,8 @@ export interface SimulatorConfig {
   codec?: ClipVideoCodec;
   /** How TCP offers are refused, as cameras that only send over UDP do; served by default. */
   refuseTcp?: TcpRefusal;
+  /** Large catalogs, catalog NOTIFYs and alarms (catalog-flags.ts). */
+  fleet?: FleetFlags;
 }
 
 export type ClipVideoCodec = 'h264' | 'h265';
@@ -58,6 +61,7 @@ const OPTIONS = {
   fault: { type: 'string' },
   codec: { type: 'string' },
   'refuse-tcp': { type: 'string' },
+  ...FLEET_OPTIONS,
   help: { type: 'boolean' },
 } as const;
 
@@ -66,6 +70,7 @@ export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id
   [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
   [--audio aac|g711a|none] [--codec h264|h265] [--refuse-tcp STATUS|udp]
   [--fault loss=PCT,reorder=N,duplicate=PCT,ssrc0,no-psm,seed=N]
+${FLEET_USAGE}
 Each flag may also come from ARGUS_SIM_<FLAG> (e.g. ARGUS_SIM_DEVICE_ID).`;
 
 /** A configuration error: the CLI prints the message and the usage, and exits with status 64. */
@@ -79,7 +84,7 @@ type Flag = keyof typeof OPTIONS;
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorConfig | undefined {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
   if (values.help === true) return undefined;
-  const get = (flag: Exclude<Flag, 'help'>): string | undefined =>
+  const get = (flag: Exclude<Flag, 'help' | 'catalog-shuffle'>): string | undefined =>
     values[flag] ?? env[`ARGUS_SIM_${flag.toUpperCase().replace(/-/g, '_')}`];
 
   const deviceId = required(get('device-id'), 'device-id');
@@ -98,7 +103,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorCon
     serverId,
     heartbeat: parseNumber(get('heartbeat') ?? '20', 'heartbeat', 0.1, 3600),
     expires: parseNumber(get('expires') ?? '3600', 'expires', 1, 86400),
-    channels: Math.trunc(parseNumber(get('channels') ?? '1', 'channels', 1, 999)),
+    channels: Math.trunc(parseNumber(get('channels') ?? '1', 'channels', 1, 4096)),
     localPort: Math.trunc(parseNumber(get('local-port') ?? '0', 'local-port', 0, 65535)),
     audio: parseAudio(get('audio') ?? 'aac'),
   };
@@ -110,7 +115,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SimulatorCon
   if (codec !== undefined) config.codec = parseCodec(codec);
   const refuseTcp = get('refuse-tcp');
   if (refuseTcp !== undefined) config.refuseTcp = parseTcpRefusal(refuseTcp);
+  config.fleet = fleetFlags(() => readFleetFlags(get, values['catalog-shuffle'] === true));
   return config;
+}
+
+function fleetFlags(read: () => FleetFlags): FleetFlags {
+  try {
+    return read();
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function parseStreamFaults(value: string): StreamFaults {

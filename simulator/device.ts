@@ -6,15 +6,17 @@
 import { formatGbDate } from '../media-node/formats/gb-date.ts';
 import { withGbIdTypeAndSerial } from '../media-node/formats/gb-id.ts';
 import {
-  buildCatalogResponse,
   buildDeviceInfoResponse,
   buildKeepalive,
   buildManscdpBody,
   parseManscdp,
 } from '../media-node/formats/manscdp.ts';
-import type { CatalogItem, ManscdpMessage } from '../media-node/formats/manscdp.ts';
+import type { ManscdpMessage } from '../media-node/formats/manscdp.ts';
 import type { SipMessage, SipRequest } from '../media-node/formats/sip-message.ts';
+import { AlarmSender } from './alarms.ts';
 import { Calls } from './calls.ts';
+import { CatalogSender, DEFAULT_CATALOG } from './catalog-fleet.ts';
+import { CatalogSubscription } from './catalog-subscription.ts';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import type { ClipVideoCodec, SimulatorConfig } from './config.ts';
@@ -23,6 +25,8 @@ import { readClipFrames } from './media/clip.ts';
 import { readHevcClipFrames } from './media/clip-h265.ts';
 import { withClipAudio, type ClipAudioCodec } from './media/clip-audio.ts';
 import type { ClipFrame } from './media/clip.ts';
+import { SimulatedPtz } from './ptz.ts';
+import { Recordings } from './recordings.ts';
 import { Registration, RegistrationRefused } from './registration.ts';
 import type { SipTransport } from './sip-transport.ts';
 import { USER_AGENT, UserAgent, newCallId, newTag } from './user-agent.ts';
@@ -70,6 +74,11 @@ export class Device {
   readonly #calls: Calls;
   readonly #channelIds: string[];
   readonly #onFatal: (error: Error) => void;
+  readonly #recordings: Recordings;
+  readonly #ptz: SimulatedPtz;
+  readonly #catalog: CatalogSender;
+  readonly #subscription: CatalogSubscription;
+  readonly #alarms: AlarmSender | undefined;
   #sn = 0;
   #messageCseq = 0;
   #keepaliveTimer: unknown;
@@ -86,6 +95,37 @@ export class Device {
     this.#channelIds = channelIdsOf(options.config.deviceId, options.config.channels);
     const frames = options.frames ?? cachedClip(options.config.audio, options.config.codec);
     this.#calls = new Calls(this.#ua, this.#clock, this.#emit, frames, this.#channelIds);
+    const send = (body: Uint8Array) => this.#sendManscdp(body);
+    this.#ptz = new SimulatedPtz({ send, emit: this.#emit });
+    const fleet = options.config.fleet;
+    const catalog = fleet?.catalog ?? DEFAULT_CATALOG;
+    const common = { channelIds: this.#channelIds, emit: this.#emit };
+    const deviceId = this.#config.deviceId;
+    this.#catalog = new CatalogSender({ ...common, deviceId, catalog, send });
+    this.#subscription = new CatalogSubscription({
+      ...common,
+      ua: this.#ua,
+      clock: this.#clock,
+      names: catalog.names,
+      notifyAfter: fleet?.notifyAfter,
+    });
+    this.#alarms =
+      fleet?.alarmEvery === undefined
+        ? undefined
+        : new AlarmSender({
+            ...common,
+            deviceId: this.#config.deviceId,
+            send,
+            clock: this.#clock,
+            every: fleet.alarmEvery,
+            offsetMinutes: -new Date().getTimezoneOffset(),
+          });
+    this.#recordings = new Recordings({
+      deviceId: options.config.deviceId,
+      send: (body) => this.#sendManscdp(body),
+      emit: this.#emit,
+      offsetMinutes: -new Date().getTimezoneOffset(),
+    });
   }
 
   /**
@@ -95,12 +135,14 @@ export class Device {
   async start(): Promise<void> {
     await this.#registration.register();
     this.#scheduleKeepalive(0);
+    this.#alarms?.start();
   }
 
   /** Ends the calls and unregisters (best effort, at most 2 s). */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#clock.clearTimeout(this.#keepaliveTimer);
+    this.#alarms?.stop();
     this.#calls.stopAll();
     await this.#registration.unregister();
     this.#ua.cancelRequests();
@@ -149,9 +191,14 @@ export class Device {
       case 'BYE':
         this.#calls.onBye(req);
         return;
+      case 'INFO':
+        this.#calls.onInfo(req);
+        return;
+      case 'SUBSCRIBE':
+        this.#subscription.onSubscribe(req);
+        return;
       case 'CANCEL':
       case 'OPTIONS':
-      case 'INFO':
         // Calls are answered at once, so a CANCEL always comes too late (RFC 3261 §9.2).
         this.#ua.reply(req, 200, 'OK', { headers: [['Allow', ALLOW]] });
         return;
@@ -169,15 +216,23 @@ export class Device {
       return;
     }
     this.#ua.reply(req, 200, 'OK');
+    if (query.root === 'Control' && this.#ptz.onControl(query)) return;
+    if (this.#alarms?.onResponse(query) === true) return;
     if (query.root !== 'Query') return;
     const answer = this.#answers[query.cmdType];
     if (answer !== undefined) void answer(query.sn).catch(() => undefined);
+    void this.#queries[query.cmdType]?.(query).catch(() => undefined);
   }
 
   readonly #answers: Record<string, ((sn: number) => Promise<void>) | undefined> = {
-    Catalog: (sn) => this.#sendCatalog(sn),
+    Catalog: (sn) => this.#catalog.send(sn),
     DeviceInfo: (sn) => this.#sendDeviceInfo(sn),
     DeviceStatus: (sn) => this.#sendDeviceStatus(sn),
+  };
+
+  readonly #queries: Record<string, ((query: ManscdpMessage) => Promise<void>) | undefined> = {
+    RecordInfo: (query) => this.#recordings.answer(query),
+    PresetQuery: (query) => this.#ptz.answerPresetQuery(query),
   };
 
   /** Sends a MANSCDP MESSAGE to the platform; resolves with the response status. */
@@ -191,37 +246,6 @@ export class Device {
       contentType: MANSCDP_TYPE,
     });
     return (await this.#ua.request(req)).status;
-  }
-
-  #catalogItems(): CatalogItem[] {
-    return this.#channelIds.map((deviceId, i) => ({
-      deviceId,
-      name: `通道${i + 1}`,
-      manufacturer: 'Argus',
-      model: 'Simulator',
-      civilCode: this.#config.deviceId.slice(0, 6),
-      parentId: this.#config.deviceId,
-      parental: 0,
-      status: 'ON',
-    }));
-  }
-
-  /** The catalog in MESSAGEs of at most four items, each carrying SumNum (§A.2.6.4). */
-  async #sendCatalog(sn: number): Promise<void> {
-    const items = this.#catalogItems();
-    let messages = 0;
-    for (let i = 0; i < items.length; i += CATALOG_ITEMS_PER_MESSAGE) {
-      const page = items.slice(i, i + CATALOG_ITEMS_PER_MESSAGE);
-      const body = buildCatalogResponse({
-        deviceId: this.#config.deviceId,
-        sn,
-        sumNum: items.length,
-        items: page,
-      });
-      await this.#sendManscdp(body);
-      messages++;
-    }
-    this.#emit({ event: 'catalog_sent', sn, sumNum: items.length, messages });
   }
 
   async #sendDeviceInfo(sn: number): Promise<void> {

@@ -19,6 +19,20 @@ export type SimulatorEventName =
   | 'stream_stopped'
   /** The TCP media connection could not be opened, or the platform closed it. */
   | 'media_closed'
+  /** Recordings listed for a RecordInfo query; INFO MANSRTSP taken; a playback's end told. */
+  | 'records_sent'
+  | 'playback_control'
+  | 'media_status_sent'
+  /** A DeviceControl PTZCmd decoded (movement, or a preset set/call/delete); GuardCmd taken. */
+  | 'ptz'
+  | 'preset'
+  | 'guard'
+  | 'presets_sent'
+  /** A catalog SUBSCRIBE answered; a catalog change NOTIFY sent; an alarm sent, answered. */
+  | 'catalog_subscribed'
+  | 'catalog_notify_sent'
+  | 'alarm_sent'
+  | 'alarm_answered'
   | 'disconnected';
 
 export interface SimulatorEvent {

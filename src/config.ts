@@ -46,7 +46,9 @@ const schema = z.object({
     .optional(),
   ARGUS_SECRET: z.string().min(32).optional(),
   ARGUS_TOKEN_TTL_S: z.coerce.number().int().positive().default(86400),
+  ARGUS_CONTROL_LOCK_S: z.coerce.number().int().positive().default(120),
   ARGUS_LIVE_LINGER_S: z.coerce.number().nonnegative().default(5),
+  ARGUS_NO_MEDIA_S: z.coerce.number().positive().default(8),
   ARGUS_METERING_INTERVAL_S: z.coerce.number().positive().default(60),
   ARGUS_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
   ARGUS_CALLBACK_ALLOW_PRIVATE: z

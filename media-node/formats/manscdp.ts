@@ -36,10 +36,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
 /**
- * Decodes a body to text. A GB2312/GBK/GB18030 declaration is believed unless the bytes are
- * valid UTF-8 holding non-ASCII characters (devices that declare GB2312 and send UTF-8);
- * without a declaration, or with any other one, valid UTF-8 is UTF-8 and the rest is read as
- * GB18030 (a superset of GB2312 and GBK).
+ * Decodes a body to text. Bytes that are not valid UTF-8 are GB18030 (a superset of GB2312
+ * and GBK), whatever the declaration says. Valid UTF-8 is believed under a UTF-8 declaration
+ * or a byte order mark; under a GB declaration or none it is believed only where every
+ * non-ASCII character it yields is a 3- or 4-byte one (CJK and beyond): about one CJK
+ * character in ten is, in GBK, a valid 2-byte UTF-8 sequence (前台 reads as "ǰ̨"), while
+ * Chinese text really sent as UTF-8 has none of those.
  * @throws ArgusError MANSCDP_TOO_LARGE past MANSCDP_MAX_BODY_BYTES
  */
 export function decodeManscdpBody(body: Uint8Array): string {
@@ -49,13 +51,12 @@ export function decodeManscdpBody(body: Uint8Array): string {
   if (bytes.every((b) => b < 0x80)) return latin1.decode(bytes);
 
   const utf8 = tryUtf8(bytes);
-  if (hasBom && utf8 !== undefined) return utf8;
+  if (utf8 === undefined) return iconv.decode(bytes, 'gb18030');
   const declared = declaredEncoding(bytes);
-  const declaresGb = declared !== undefined && /^(gb2312|gbk|gb18030|cp936|x-gbk)$/.test(declared);
-  if (declaresGb || utf8 === undefined) {
-    return declaresGb && utf8 !== undefined ? utf8 : iconv.decode(bytes, 'gb18030');
-  }
-  return utf8;
+  if (hasBom || declared === 'utf-8' || declared === 'utf8') return utf8;
+  if (!/[\u0080-\u07ff]/.test(utf8)) return utf8;
+  const gb = iconv.decode(bytes, 'gb18030');
+  return gb.includes('\ufffd') ? utf8 : gb;
 }
 
 function tryUtf8(bytes: Uint8Array): string | undefined {
@@ -174,6 +175,8 @@ export interface CatalogItem {
   parental?: number;
   longitude?: number;
   latitude?: number;
+  /** In a catalog Notify (§A.2.5.5): ON, OFF, VLOST, DEFECT, ADD, DEL or UPDATE. */
+  event?: string;
 }
 
 export interface CatalogResponse {
@@ -190,20 +193,23 @@ function catalogMalformed(reason: string): ArgusError {
 /**
  * Reads one Catalog response page (GB/T 28181-2016 §A.2.6.4): SumNum, the DeviceList with
  * one or many Items. Optional fields that are empty or the literal "null" (seen from eXosip
- * devices) are left out; Status is '' where absent.
- * @throws ArgusError MANSCDP_MALFORMED where CmdType is not Catalog, SumNum is missing or an
- *   Item has no DeviceID; MANSCDP_TOO_LARGE past CATALOG_MAX_ITEMS
+ * devices) are left out; Name and Status are '' where absent or "null".
+ * Also reads a catalog change Notify (§A.2.5.5), whose Items carry `event`.
+ * @throws ArgusError MANSCDP_MALFORMED where CmdType is not Catalog, SumNum is missing (from
+ *   a Response) or an Item has no DeviceID; MANSCDP_TOO_LARGE past CATALOG_MAX_ITEMS
  */
 export function readCatalogResponse(m: ManscdpMessage): CatalogResponse {
   if (m.cmdType.toLowerCase() !== 'catalog') {
     throw catalogMalformed(`CmdType is ${m.cmdType}`);
   }
+  const rawItems = listItems(m.fields['DeviceList']);
+  // A change Notify may leave SumNum out: it then counts the Items it carries.
   const sumNumText = childText(m.fields, 'SumNum') ?? '';
-  if (!/^\d{1,9}$/.test(sumNumText)) {
+  const counted = m.root === 'Notify' && sumNumText === '';
+  if (!counted && !/^\d{1,9}$/.test(sumNumText)) {
     throw catalogMalformed(`invalid SumNum: ${JSON.stringify(sumNumText)}`);
   }
-  const sumNum = Number(sumNumText);
-  const rawItems = listItems(m.fields['DeviceList']);
+  const sumNum = counted ? rawItems.length : Number(sumNumText);
   const count = Math.max(sumNum, rawItems.length);
   if (count > CATALOG_MAX_ITEMS) {
     throw new ArgusError(
@@ -241,7 +247,7 @@ function readCatalogItem(raw: unknown, index: number): CatalogItem {
   }
   const item: CatalogItem = {
     deviceId,
-    name: childText(node, 'Name')?.trim() ?? '',
+    name: optionalText(node, 'Name') ?? '',
     status: optionalText(node, 'Status') ?? '',
   };
   const texts = {
@@ -249,6 +255,7 @@ function readCatalogItem(raw: unknown, index: number): CatalogItem {
     model: 'Model',
     parentId: 'ParentID',
     civilCode: 'CivilCode',
+    event: 'Event',
   } as const;
   for (const [field, tag] of Object.entries(texts) as [keyof typeof texts, string][]) {
     const value = optionalText(node, tag);
@@ -355,12 +362,24 @@ function catalogItemElement(item: CatalogItem): XmlElement {
   children.push(['RegisterWay', 1], ['Secrecy', 0], ['Status', item.status]);
   if (item.longitude !== undefined) children.push(['Longitude', item.longitude]);
   if (item.latitude !== undefined) children.push(['Latitude', item.latitude]);
+  if (item.event !== undefined) children.push(['Event', item.event]);
   return ['Item', children];
 }
 
 /** One Catalog response page (§A.2.6.4): SumNum and a DeviceList of these items. */
 export function buildCatalogResponse(r: CatalogResponse): Uint8Array {
   return buildManscdpBody('Response', 'Catalog', r.sn, r.deviceId, [
+    ['SumNum', r.sumNum],
+    ['DeviceList', r.items.map(catalogItemElement), { Num: r.items.length }],
+  ]);
+}
+
+/**
+ * A catalog change notification (§A.2.5.5, sent in a NOTIFY of a catalog subscription or a
+ * MESSAGE): SumNum and a DeviceList whose Items carry an Event.
+ */
+export function buildCatalogNotify(r: CatalogResponse): Uint8Array {
+  return buildManscdpBody('Notify', 'Catalog', r.sn, r.deviceId, [
     ['SumNum', r.sumNum],
     ['DeviceList', r.items.map(catalogItemElement), { Num: r.items.length }],
   ]);

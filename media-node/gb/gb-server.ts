@@ -26,6 +26,8 @@ import type { LocalAddressBook } from '../sip/local-address.ts';
 import { peerKey, type SipPeer, type SipTransport } from '../sip/sip-transport.ts';
 import type { CatalogCollector } from './catalog-collector.ts';
 import { DeviceQueries } from './device-queries.ts';
+import { MediaStatusNotices } from './media-status.ts';
+import { RecordInfoCollector } from './record-info-collector.ts';
 import type { DeviceRegistry, Registration } from './device-registry.ts';
 import type { KeepaliveMonitor } from './keepalive-monitor.ts';
 import type { Registrar } from './registrar.ts';
@@ -59,7 +61,12 @@ export class GbServer {
   readonly #refused: DroppedMessageLog;
   /** Queries waiting for the device's MESSAGE Response (DeviceInfo, RecordInfo, …). */
   readonly queries = new DeviceQueries();
-  #remoteBye: (callId: string) => void = () => {};
+  /** RecordInfo answers, assembled across their MESSAGEs. */
+  readonly records = new RecordInfoCollector();
+  /** Who hears of the end of a playback or download (MediaStatus 121). */
+  readonly mediaStatus = new MediaStatusNotices();
+  readonly #remoteByes: ((callId: string) => void)[] = [];
+  readonly #notifyHandlers: ((d: string, m: ManscdpMessage, r: SipRequest) => boolean)[] = [];
   #sn = Math.floor(Math.random() * 1000);
   #cseq = 1;
 
@@ -84,9 +91,17 @@ export class GbServer {
     );
   }
 
+  /**
+   * Who reads a device's Notify (Alarm, catalog changes), from a MESSAGE or a NOTIFY; a
+   * handler returns true where it took the message.
+   */
+  onNotify(handler: (deviceId: string, message: ManscdpMessage, request: SipRequest) => boolean) {
+    this.#notifyHandlers.push(handler);
+  }
+
   /** Who hears of a BYE from a device (it ended a session on its own). */
   onRemoteBye(handler: (callId: string) => void): void {
-    this.#remoteBye = handler;
+    this.#remoteByes.push(handler);
   }
 
   /** Next SN for a MANSCDP query. */
@@ -198,10 +213,11 @@ export class GbServer {
         await this.#options.addresses.learn(peer.address, peer.port);
         return this.#options.registrar.handle(request, peer);
       case 'MESSAGE':
+      case 'NOTIFY': // a subscription's NOTIFY carries a MANSCDP Notify, as a MESSAGE does
         return this.#handleMessage(request, peer);
       case 'BYE':
         this.#reply(request, peer, 200, 'OK');
-        this.#remoteBye(request.headers.get('Call-ID') ?? '');
+        for (const bye of this.#remoteByes) bye(request.headers.get('Call-ID') ?? '');
         return;
       case 'ACK':
         return;
@@ -242,11 +258,14 @@ export class GbServer {
 
     const { message, catalog } = body;
     if (message.cmdType === 'Keepalive') return;
+    if (this.#notifyHandlers.some((take) => take(deviceId, message, request))) return;
     // The registered device owns the answer, whatever DeviceID the body claims.
     if (catalog !== undefined) {
       this.#options.onCatalogAnswer?.(deviceId);
       return this.#options.catalogs.add({ ...catalog, deviceId });
     }
+    if (this.records.add(deviceId, message)) return;
+    if (this.mediaStatus.offer(deviceId, request.headers.get('Call-ID') ?? '', message)) return;
     if (this.queries.answer(deviceId, message)) return;
     this.#options.logger.debug({ deviceId, cmdType: message.cmdType }, 'manscdp message ignored');
   }

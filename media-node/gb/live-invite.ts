@@ -2,6 +2,8 @@
  * Live video dialogs (GB/T 28181-2016 §9.2.2): INVITE with `s=Play`, PS/90000 over RTP and
  * the SSRC in `y=`; ACK the 200; BYE to end. The offer's m= line says how the device sends:
  * to a UDP port, or over TCP (§F, RFC 4571) to the node's port or from its own (RFC 4145).
+ * The same dialog fetches a recording (§9.8): `s=Playback` or `s=Download` with `u=` the
+ * channel and `t=` the range, controlled by INFO with MANSRTSP.
  */
 import { ArgusError, errorCodes, isArgusError } from '../../src/errors.ts';
 import {
@@ -42,6 +44,17 @@ export interface PlayRequest {
   readonly channelId: string;
   readonly media: MediaOffer;
   readonly ssrc: number;
+  /** A recording instead of live video (§9.8): `s=Playback` or `s=Download`. */
+  readonly history?: HistoryOffer;
+}
+
+/** What a history INVITE asks for: `u=<channel>:0`, `t=<start> <end>` in Unix seconds. */
+export interface HistoryOffer {
+  readonly sessionName: 'Playback' | 'Download';
+  readonly start: number;
+  readonly end: number;
+  /** Download: `a=downloadspeed:<N>`, N times real time. */
+  readonly downloadSpeed?: number;
 }
 
 /**
@@ -59,11 +72,12 @@ export async function invitePlay(
   const response = await client.request(peer, invite);
   const callId = invite.headers.get('Call-ID') ?? '';
   const context = { deviceId: play.deviceId, channelId: play.channelId, callId };
+  const what = play.history === undefined ? 'live video' : play.history.sessionName.toLowerCase();
   if (response.status !== 200) {
     // The status lets the caller tell a refused transport (488, 415) from a refused call.
     throw new ArgusError(
       errorCodes.UNAVAILABLE,
-      `Cannot start live video: device answered ${response.status} ${response.reason}`,
+      `Cannot start ${what}: device answered ${response.status} ${response.reason}`,
       { ...context, status: response.status },
     );
   }
@@ -84,7 +98,7 @@ export async function invitePlay(
     await sendBye(server, client, ids).catch(() => undefined);
     throw new ArgusError(
       errorCodes.UNAVAILABLE,
-      'Cannot start live video: the device answered with an SDP that cannot be read',
+      `Cannot start ${what}: the device answered with an SDP that cannot be read`,
       context,
     );
   }
@@ -106,17 +120,21 @@ function answeredSsrc(answer: GbSdp): number | undefined {
 function buildInvite(server: GbServer, client: SipClient, peer: SipPeer, play: PlayRequest) {
   const host = server.localAddress(peer);
   const y = formatGbSsrc(play.ssrc);
+  const { history } = play;
+  const speed = history?.downloadSpeed;
   const sdp = buildSdp({
     origin: { username: server.serverId, address: host },
-    sessionName: 'Play',
+    sessionName: history?.sessionName ?? 'Play',
+    ...(history !== undefined && { uri: `${play.channelId}:0` }),
     connection: host,
-    time: [0, 0],
+    time: history === undefined ? [0, 0] : [history.start, history.end],
     media: [
       {
         type: 'video',
         ...play.media,
         payloads: [{ pt: 96, encoding: 'PS', clock: 90000 }],
         direction: 'recvonly',
+        ...(speed !== undefined && { attributes: [`downloadspeed:${speed}`] }),
       },
     ],
     ssrc: y,
@@ -147,7 +165,25 @@ export async function sendBye(
   return response.status;
 }
 
-function dialogRequest(dialog: DialogIds, method: 'ACK' | 'BYE', cseq: number) {
+/**
+ * Sends an INFO in the dialog (MANSRTSP playback control, GB/T 28181-2016 §9.8.3); resolves
+ * with the device's status, or rejects where the transaction timed out.
+ */
+export async function sendInfo(
+  server: GbServer,
+  client: SipClient,
+  dialog: DialogIds,
+  content: { contentType: string; body: Uint8Array },
+): Promise<number> {
+  const info = client.build(dialog.peer, {
+    ...dialogRequest(dialog, 'INFO', server.nextCSeq()),
+    ...content,
+  });
+  const response = await client.request(dialog.peer, info);
+  return response.status;
+}
+
+function dialogRequest(dialog: DialogIds, method: 'ACK' | 'BYE' | 'INFO', cseq: number) {
   return {
     method,
     uri: dialog.remoteTarget,

@@ -1,16 +1,20 @@
 /**
  * Live sessions, one per channel: the first viewer makes the node INVITE the device; every
- * later viewer shares that upstream; a few seconds after the last viewer leaves the node
- * sends BYE. A session whose RTP stops, whose TCP media connection closes, or that the device
- * ends with BYE, ends its viewers.
+ * later viewer shares that upstream once its first RTP packet arrived; a few seconds after the
+ * last viewer leaves the node sends BYE. A session whose RTP never comes or stops, whose TCP
+ * media connection closes, or that the device ends with BYE, ends its viewers. The answered
+ * dialog and the session's end are facts on `live-session-<callId>`, so that a node that
+ * crashed can end the dialog after it starts again (gb/dialog-recovery.ts).
  */
 import {
   decideStreamUsage,
   type DeviceEvent,
   type ViewerProtocol,
 } from '../../src/domain/device.ts';
+import { liveStopReasons, tagOf, type LiveSessionEvent } from '../../src/domain/live-session.ts';
 import { ArgusError, errorCodes } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
+import { formatGbSsrc } from '../formats/sdp.ts';
 import type { DeviceCommands } from '../gb/device-commands.ts';
 import type { GbServer } from '../gb/gb-server.ts';
 import { invitePlay, sendBye, type LiveDialog } from '../gb/live-invite.ts';
@@ -33,9 +37,15 @@ export interface LiveSessionsOptions {
   readonly ports: RtpPortPool;
   readonly commands: DeviceCommands;
   readonly logger: Logger;
+  /** The node's ID (ARGUS_MEDIA_NODE_ID), recorded with each dialog. */
+  readonly nodeId: string;
   /** How long a session without viewers keeps its upstream before BYE. */
   readonly lingerMs: number;
-  /** How long a session may receive no RTP before it is ended. */
+  /**
+   * How long the first RTP packet may take once the INVITE was answered (ARGUS_NO_MEDIA_S):
+   * then the session ends with reason `no_media` and its viewers get an error. 8 s by default.
+   * RTP that stopped ends the session after the longer of this and 15 s (`media_stopped`).
+   */
   readonly noMediaTimeoutMs?: number;
   /** The node's role for RTP over TCP (ARGUS_RTP_TCP_MODE); passive by default. */
   readonly tcpMode?: TcpMode;
@@ -74,6 +84,8 @@ interface Session {
   linger?: ReturnType<typeof setTimeout>;
   startedAt: number;
   stopping: boolean;
+  /** Why the session ended, once it did. */
+  stopReason?: string;
 }
 
 /** An accepted offer: the dialog and the receiver its media arrives on. */
@@ -83,6 +95,13 @@ interface Offered {
 }
 
 const DEFAULT_METERING_INTERVAL_MS = 60_000;
+const DEFAULT_NO_MEDIA_MS = 8000;
+/** RTP that flowed and stopped for this long ends the session (at least the no-media time). */
+const MEDIA_STOPPED_MS = 15_000;
+/** How often a starting session looks for its first RTP packet. */
+const FIRST_RTP_POLL_MS = 25;
+/** How long close() waits for sessions still being started to end their dialog. */
+const CLOSE_WAIT_MS = 3000;
 
 export class LiveSessions {
   readonly #options: LiveSessionsOptions;
@@ -91,6 +110,8 @@ export class LiveSessions {
   readonly #hlsWatch: ReturnType<typeof setInterval>;
   readonly #metering: ReturnType<typeof setInterval>;
   #ssrcSerial = 0;
+  /** SSRCs a dialog recorded before this process started may still use (reserveSsrcs). */
+  readonly #reservedSsrcs = new Set<number>();
   /** INVITEs sent since start (tests and metrics read it). */
   invites = 0;
 
@@ -183,7 +204,8 @@ export class LiveSessions {
   /** A BYE from the device ends its session. */
   remoteBye(callId: string): void {
     for (const session of this.#sessions.values()) {
-      if (session.dialog?.callId === callId) void this.#stop(session, 'device_bye', false);
+      if (session.dialog?.callId !== callId) continue;
+      void this.#stop(session, liveStopReasons.deviceBye, false);
     }
   }
 
@@ -196,11 +218,35 @@ export class LiveSessions {
     return [...this.#sessions.values()].map((session) => session.monitor.diagnostics());
   }
 
+  /**
+   * Keeps `ssrcs` out of the SSRCs this node hands out, and continues the serial after the
+   * highest of them: they were recorded in dialogs a previous run of the node left open, and a
+   * device that missed the BYE may still send them.
+   */
+  reserveSsrcs(ssrcs: Iterable<number>): void {
+    const domain = this.#domainDigits();
+    for (const ssrc of ssrcs) {
+      this.#reservedSsrcs.add(ssrc);
+      const y = formatGbSsrc(ssrc);
+      const serial = Number(y.slice(6));
+      if (y.slice(1, 6) === domain && serial > this.#ssrcSerial) this.#ssrcSerial = serial;
+    }
+  }
+
+  /**
+   * Ends every session with a BYE and its end recorded; waits a little for sessions still
+   * being started, whose dialog ends once their INVITE is answered.
+   */
   async close(): Promise<void> {
     clearInterval(this.#watchdog);
     clearInterval(this.#hlsWatch);
     clearInterval(this.#metering);
-    await Promise.all([...this.#sessions.values()].map((s) => this.#stop(s, 'shutdown', true)));
+    const sessions = [...this.#sessions.values()];
+    await Promise.all(sessions.map((s) => this.#stop(s, liveStopReasons.shutdown, true)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+    await Promise.race([Promise.allSettled(sessions.map((s) => s.ready)), waited]);
+    clearTimeout(timer);
   }
 
   #start(key: string, request: LiveRequest): Session {
@@ -233,6 +279,11 @@ export class LiveSessions {
     return session;
   }
 
+  /**
+   * Invites the device and waits for its first RTP packet.
+   * @throws ArgusError UNAVAILABLE where the device refuses, cannot be reached, or sends no
+   *   RTP within the no-media time (the session is then ended)
+   */
   async #open(session: Session): Promise<void> {
     const { logger } = this.#options;
     const { dialog, receiver } = await this.#offerWithFallback(session);
@@ -261,6 +312,34 @@ export class LiveSessions {
         at: new Date().toISOString(),
       },
     });
+    await this.#firstRtp(session, dialog);
+  }
+
+  /**
+   * Resolves once the session's first RTP packet arrived. Where none did within the no-media
+   * time, ends the session (BYE, reason `no_media`) and throws, so that its viewers get an
+   * error rather than an empty stream.
+   * @throws ArgusError UNAVAILABLE
+   */
+  async #firstRtp(session: Session, dialog: LiveDialog): Promise<void> {
+    const limit = this.#noMediaMs();
+    const { deviceId, channelId } = session;
+    while (session.ingest?.firstPacketAt === undefined) {
+      if (session.stopping) throw endedWhileStarting(session);
+      if (Date.now() - session.startedAt >= limit) {
+        this.#options.logger.warn(
+          { deviceId, channelId, callId: dialog.callId, transport: session.transport, limit },
+          'no media from device',
+        );
+        void this.#stop(session, liveStopReasons.noMedia, true);
+        throw new ArgusError(
+          errorCodes.UNAVAILABLE,
+          `Cannot start live video: no RTP from the device within ${limit / 1000} s`,
+          { deviceId, channelId, callId: dialog.callId },
+        );
+      }
+      await sleep(FIRST_RTP_POLL_MS);
+    }
   }
 
   /**
@@ -319,13 +398,45 @@ export class LiveSessions {
       media: receiver.offer,
       ssrc: this.#nextSsrc(),
     });
+    // At once: a crash from here on leaves a dialog the next start must end.
+    await this.#recordDialog(dialog, receiver, session.transport);
     await this.#startReceiving(session, receiver, dialog);
     return { dialog, receiver };
   }
 
+  /** Records the answered dialog: what ends it after a restart (LiveDialogEstablished). */
+  async #recordDialog(dialog: LiveDialog, receiver: RtpReceiver, transport: 'UDP' | 'TCP') {
+    const { peer } = dialog;
+    const setup = receiver.offer.setup;
+    await this.#record(dialog.callId, {
+      type: 'LiveDialogEstablished',
+      data: {
+        callId: dialog.callId,
+        deviceId: dialog.deviceId,
+        channelId: dialog.channelId,
+        nodeId: this.#options.nodeId,
+        from: dialog.from,
+        to: dialog.to,
+        fromTag: tagOf(dialog.from),
+        toTag: tagOf(dialog.to),
+        remoteTarget: dialog.remoteTarget,
+        // Drawn after the INVITE's own, so above every CSeq of this dialog (RFC 3261 §12.2.1.1).
+        cseq: this.#options.server.nextCSeq(),
+        device: { transport: peer.transport, address: peer.address, port: peer.port },
+        ssrc: formatGbSsrc(dialog.ssrc),
+        rtp: {
+          transport,
+          ...(transport === 'TCP' && (setup === 'active' || setup === 'passive') && { setup }),
+          localPort: receiver.port,
+        },
+        at: new Date().toISOString(),
+      },
+    });
+  }
+
   /**
    * Takes the device's answer (the active side connects); where that fails, or the session
-   * ended meanwhile, the dialog is ended with a BYE.
+   * ended meanwhile, the dialog is ended with a BYE and its end recorded.
    * @throws ArgusError UNAVAILABLE
    */
   async #startReceiving(session: Session, receiver: RtpReceiver, dialog: LiveDialog) {
@@ -340,21 +451,33 @@ export class LiveSessions {
       }
       session.ingest?.expect({ ssrc: dialog.ssrc, payloadType: answeredPsPayloadType(media) });
     } catch (error) {
+      const reason = session.stopReason ?? liveStopReasons.startFailed;
+      await this.#endDialog(dialog.callId, reason);
       await sendBye(this.#options.server, this.#options.client, dialog).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** Records the end of a dialog that never became the session's. */
+  async #endDialog(callId: string, reason: string): Promise<void> {
+    try {
+      await this.#options.commands.endLiveSession(callId, reason, new Date());
+    } catch (err) {
+      this.#options.logger.error({ err, callId, reason }, 'stream event not recorded');
     }
   }
 
   #scheduleStop(session: Session): void {
     clearTimeout(session.linger);
     session.linger = setTimeout(() => {
-      if (session.hub.viewerCount === 0) void this.#stop(session, 'no_viewers', true);
+      if (session.hub.viewerCount === 0) void this.#stop(session, liveStopReasons.noViewers, true);
     }, this.#options.lingerMs);
   }
 
   async #stop(session: Session, reason: string, sendByeToDevice: boolean): Promise<void> {
     if (session.stopping) return;
     session.stopping = true;
+    session.stopReason = reason;
     clearTimeout(session.linger);
     if (this.#sessions.get(session.key) === session) this.#sessions.delete(session.key);
     session.hub.close();
@@ -424,15 +547,25 @@ export class LiveSessions {
     }
   }
 
-  /** Ends sessions whose device stopped sending. */
+  /** Ends sessions whose device stopped sending (#firstRtp ends those that never started). */
   #checkMedia(): void {
-    const limit = this.#options.noMediaTimeoutMs ?? 15_000;
+    const limit = Math.max(this.#noMediaMs(), MEDIA_STOPPED_MS);
     const now = Date.now();
     for (const session of this.#sessions.values()) {
-      if (session.dialog === undefined || session.stopping) continue;
-      const last = Math.max(session.ingest?.lastPacketAt ?? 0, session.startedAt);
-      if (now - last > limit) void this.#stop(session, 'no_media', true);
+      const last = session.ingest?.lastPacketAt ?? 0;
+      if (session.dialog === undefined || session.stopping || last === 0) continue;
+      if (now - last <= limit) continue;
+      const { deviceId, channelId, dialog } = session;
+      this.#options.logger.warn(
+        { deviceId, channelId, callId: dialog.callId, limit },
+        'media stopped from device',
+      );
+      void this.#stop(session, liveStopReasons.mediaStopped, true);
     }
+  }
+
+  #noMediaMs(): number {
+    return this.#options.noMediaTimeoutMs ?? DEFAULT_NO_MEDIA_MS;
   }
 
   /** Every interval: each session's usage recorded, and its trouble summarised if any. */
@@ -462,7 +595,7 @@ export class LiveSessions {
     }
   }
 
-  async #record(callId: string, event: DeviceEvent): Promise<void> {
+  async #record(callId: string, event: DeviceEvent | LiveSessionEvent): Promise<void> {
     try {
       await this.#options.commands.recordSessionFacts(callId, [event]);
     } catch (err) {
@@ -470,12 +603,37 @@ export class LiveSessions {
     }
   }
 
-  /** `y=` for live: 0, then the domain's digits 4–8, then a serial (GB/T 28181-2016 §F). */
+  /**
+   * `y=` for live: 0, then the domain's digits 4–8, then a serial (GB/T 28181-2016 §F); never
+   * a reserved one, nor one of a session open now.
+   */
   #nextSsrc(): number {
-    this.#ssrcSerial = (this.#ssrcSerial % 9999) + 1;
-    const domain = this.#options.server.domain.slice(3, 8);
-    return Number(`0${domain}${String(this.#ssrcSerial).padStart(4, '0')}`);
+    const open = new Set([...this.#sessions.values()].map((s) => s.dialog?.ssrc));
+    for (let tried = 0; ; tried++) {
+      this.#ssrcSerial = (this.#ssrcSerial % 9999) + 1;
+      const ssrc = Number(`0${this.#domainDigits()}${String(this.#ssrcSerial).padStart(4, '0')}`);
+      // Past a full cycle every serial is taken: take the next rather than none.
+      if (tried >= 9999 || (!this.#reservedSsrcs.has(ssrc) && !open.has(ssrc))) return ssrc;
+    }
   }
+
+  #domainDigits(): string {
+    return this.#options.server.domain.slice(3, 8);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function endedWhileStarting(session: Session): ArgusError {
+  return new ArgusError(
+    errorCodes.UNAVAILABLE,
+    `Cannot start live video: the session ended before its first RTP packet: ${
+      session.stopReason ?? 'stopped'
+    }`,
+    { deviceId: session.deviceId, channelId: session.channelId },
+  );
 }
 
 /** The viewer, with every byte written to it counted by `meter`. */

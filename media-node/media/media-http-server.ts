@@ -5,6 +5,7 @@
  * - the same path upgraded to a WebSocket (RFC 6455 §4): WS-FLV (ws-flv-viewer.ts);
  * - `GET /live/{deviceId}/{channelId}/index.m3u8?token=…` and the segments it lists: HLS
  *   (hls-routes.ts);
+ * - `/playback/…` and `/downloads/…`: recordings played back or downloaded (playback-routes.ts);
  * - `GET /healthz`;
  * - `/internal/…`, for the API only (a control token): device control (control-router.ts);
  * - `GET /streams`, from loopback only: live sessions and their diagnostics
@@ -35,6 +36,7 @@ import { hlsPath, serveHls } from './hls-routes.ts';
 import { serveHttpFlv } from './http-flv-viewer.ts';
 import type { LiveSessions } from './live-sessions.ts';
 import { authoriseLive } from './live-token.ts';
+import type { PlaybackRoutes } from './playback-routes.ts';
 import { serveWsFlv } from './ws-flv-viewer.ts';
 
 const flvPath = /^\/live\/(\d{20})\/(\d{20})\.flv$/;
@@ -47,6 +49,8 @@ export interface MediaHttpServerOptions {
   readonly logger: Logger;
   /** The API's control routes, `/internal/…`; absent, they are not found. */
   readonly control?: ControlRouter;
+  /** Playback and download routes, `/playback/…` and `/downloads/…` (playback-routes.ts). */
+  readonly playback?: PlaybackRoutes;
 }
 
 /**
@@ -89,6 +93,9 @@ async function route(
   if (options.control?.owns(url.pathname) === true) {
     return options.control.serve(request, response, url);
   }
+  if (options.playback?.owns(url.pathname) === true) {
+    return options.playback.serve(request, response, url);
+  }
   if (request.method === 'GET' && url.pathname === diagnosticsPath) {
     return serveDiagnostics(options.sessions, request, response);
   }
@@ -124,6 +131,7 @@ async function upgrade(
   upgrade: { request: IncomingMessage; socket: Duplex; head: Buffer },
 ): Promise<void> {
   const url = new URL(upgrade.request.url ?? '/', 'http://media-node');
+  if ((await options.playback?.upgrade(ws, upgrade, url)) === true) return;
   const flv = flvPath.exec(url.pathname);
   if (flv === null) {
     throw new ArgusError(errorCodes.NOT_FOUND, `Cannot find WebSocket route: ${url.pathname}`);
@@ -137,7 +145,8 @@ async function upgrade(
 
 function preflight(response: ServerResponse): void {
   response.writeHead(204, {
-    'Access-Control-Allow-Methods': 'GET',
+    'Access-Control-Allow-Methods': 'GET, POST',
+    'Access-Control-Allow-Headers': 'Content-Type',
     'Access-Control-Max-Age': '600',
   });
   response.end();

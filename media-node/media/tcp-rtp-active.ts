@@ -1,8 +1,10 @@
 /**
  * RTP over TCP with the node active (RFC 4145 `a=setup:active`; GB/T 28181-2016 §F): the
  * offer carries the discard port 9 (RFC 4145 §4), the device answers with the port it
- * listens on and `a=setup:passive`, and the node connects there once the 200 is ACKed. When
- * that connection ends, the session ends.
+ * listens on and `a=setup:passive`, and the node connects there once the 200 is ACKed. Where
+ * that connection drops, the node connects again once (a device restarting its sender, a
+ * middlebox resetting an idle flow); where it drops again, or cannot be reopened, the session
+ * ends.
  */
 import { connect, type Socket } from 'node:net';
 
@@ -29,13 +31,21 @@ export class TcpActiveRtpReceiver implements RtpReceiver {
   };
   readonly #ingest: RtpIngest;
   readonly #logger: Logger;
+  readonly #connectDeadlineMs: number;
   #connection: TcpRtpConnection | undefined;
   #onEnd: ((reason: string) => void) | undefined;
   #closed = false;
+  /** Where the device listens, once the answer was taken. */
+  #target: { host: string; port: number } | undefined;
+  #reconnected = false;
+  /** Counters of the connection that dropped, carried into stats(). */
+  #earlier: Record<string, number> = {};
 
-  constructor(ingest: RtpIngest, logger: Logger) {
+  /** `connectDeadlineMs`: how long each connection (the first, and the one retry) may take. */
+  constructor(ingest: RtpIngest, logger: Logger, options: { connectDeadlineMs?: number } = {}) {
     this.#ingest = ingest;
     this.#logger = logger;
+    this.#connectDeadlineMs = options.connectDeadlineMs ?? CONNECT_DEADLINE_MS;
   }
 
   get port(): number {
@@ -43,7 +53,11 @@ export class TcpActiveRtpReceiver implements RtpReceiver {
   }
 
   stats(): Record<string, number> {
-    return { ...this.#connection?.stats() };
+    const now: Record<string, number> = { ...this.#connection?.stats() };
+    const stats = { ...this.#earlier };
+    for (const [key, value] of Object.entries(now)) stats[key] = (stats[key] ?? 0) + value;
+    if (this.#reconnected) stats['reconnects'] = 1;
+    return stats;
   }
 
   /**
@@ -55,13 +69,14 @@ export class TcpActiveRtpReceiver implements RtpReceiver {
     const host = media.address ?? answer.connection;
     if (media.port === 0) throw unreachable(`${host}:0`, 'the answer has port 0');
 
+    this.#target = { host, port: media.port };
     const socket = await this.#connect(host, media.port);
     if (this.#closed) {
       socket.destroy();
       return media;
     }
-    this.#connection = new TcpRtpConnection(socket, this.#ingest, (error) => this.#ended(error));
-    this.#logger.info({ remote: this.#connection.remote }, 'rtp connection opened');
+    const connection = this.#open(socket);
+    this.#logger.info({ remote: connection.remote }, 'rtp connection opened');
     return media;
   }
 
@@ -75,7 +90,7 @@ export class TcpActiveRtpReceiver implements RtpReceiver {
   }
 
   async #connect(host: string, port: number): Promise<Socket> {
-    const deadline = Date.now() + CONNECT_DEADLINE_MS;
+    const deadline = Date.now() + this.#connectDeadlineMs;
     for (;;) {
       try {
         return await connectOnce(host, port, deadline - Date.now());
@@ -89,10 +104,42 @@ export class TcpActiveRtpReceiver implements RtpReceiver {
     }
   }
 
+  #open(socket: Socket): TcpRtpConnection {
+    this.#connection = new TcpRtpConnection(socket, this.#ingest, (error) => this.#ended(error));
+    return this.#connection;
+  }
+
   #ended(error: string | undefined): void {
     if (this.#closed) return;
     this.#logger.info({ ...(error !== undefined && { error }) }, 'rtp connection closed');
-    this.#onEnd?.(CONNECTION_CLOSED_REASON);
+    if (this.#reconnected || this.#target === undefined) {
+      this.#onEnd?.(CONNECTION_CLOSED_REASON);
+      return;
+    }
+    this.#reconnected = true;
+    void this.#reconnect(this.#target);
+  }
+
+  /** Connects once more to where the device listens; ends the session where that fails. */
+  async #reconnect(target: { host: string; port: number }): Promise<void> {
+    this.#earlier = this.stats();
+    delete this.#earlier['reconnects'];
+    this.#connection = undefined;
+    let socket: Socket;
+    try {
+      socket = await this.#connect(target.host, target.port);
+    } catch (error) {
+      if (this.#closed) return;
+      this.#logger.warn({ error: (error as Error).message }, 'rtp connection not reopened');
+      this.#onEnd?.(CONNECTION_CLOSED_REASON);
+      return;
+    }
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const connection = this.#open(socket);
+    this.#logger.info({ remote: connection.remote }, 'rtp connection reopened');
   }
 }
 

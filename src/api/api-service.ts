@@ -57,6 +57,7 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
     logger,
     sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
+    controlLockSeconds: config.ARGUS_CONTROL_LOCK_S,
     callbacks: callbackSettings(config),
     ...(options.assets === undefined ? {} : { assets: options.assets }),
   });

@@ -11,6 +11,7 @@ import { assertPermitted, honoPath, RouteRegistry } from './openapi/registry.ts'
 import { siteRouteDocs } from './openapi/site-route-docs.ts';
 import { consolePage } from './page.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { alarmRoutes } from './routes/alarms.ts';
 import { authRoutes, requireAccessToken } from './routes/auth.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { deviceOrgRoutes } from './routes/device-orgs.ts';
@@ -20,6 +21,10 @@ import { eventRoutes } from './routes/events.ts';
 import { liveRoutes } from './routes/live.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operatorRoutes } from './routes/operator.ts';
+import { playbackRoutes } from './routes/playback.ts';
+import { ptzRoutes } from './routes/ptz.ts';
+import { recordRoutes } from './routes/records.ts';
+import { servicePackageRoutes } from './routes/resources.ts';
 
 /** The API's version, as `/openapi.json` states it. */
 export const apiVersion = '0.1.0';
@@ -78,6 +83,11 @@ export function createApp(deps: ApiDeps) {
   app.route('/', accountRoutes(deps, registry));
   app.route('/', deviceOrgRoutes(deps, registry));
   app.route('/', deviceQueryRoutes(deps, registry));
+  app.route('/', recordRoutes(deps, registry));
+  app.route('/', playbackRoutes(deps, registry));
+  app.route('/', ptzRoutes(deps, registry));
+  app.route('/', alarmRoutes(deps, registry));
+  app.route('/', servicePackageRoutes(deps, registry));
   // The device and live handlers are plain Hono: their documented permission is checked here.
   registry.document(...deviceRouteDocs);
   for (const spec of deviceRouteDocs) {
@@ -88,7 +98,7 @@ export function createApp(deps: ApiDeps) {
       await next();
     });
   }
-  app.route('/', deviceRoutes(deps));
+  app.route('/', deviceRoutes(deps, registry));
   app.route('/', liveRoutes(deps));
   // Callbacks and the event stream carry the whole tenant's events: administrators only.
   for (const path of ['/v1/:user_id/messages/*', '/v1/:user_id/events']) {

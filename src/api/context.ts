@@ -19,6 +19,8 @@ export interface ApiDeps {
    */
   readonly sip: { serverId: string; domain: string; host: string; port: number };
   readonly tokenTtlSeconds: number;
+  /** How long a PTZ control lock lasts unused (ARGUS_CONTROL_LOCK_S); 120 s by default. */
+  readonly controlLockSeconds?: number;
   /**
    * How callback URLs are verified at registration; by default a 1 s answer and no private
    * addresses.

@@ -13,17 +13,30 @@ export const actions = [
   'devices.read',
   'live.watch',
   'messages.manage',
+  'packages.manage',
+  'packages.read',
+  'usage.read',
+  'ptz.control',
 ] as const;
 export type Action = (typeof actions)[number];
 
 const reader: readonly Action[] = ['orgs.read', 'devices.read', 'live.watch'];
+/** Service packages and usage: a personal account manages its own, as an administrator does. */
+const packageActions: readonly Action[] = ['packages.manage', 'packages.read', 'usage.read'];
 
 const grants: Readonly<Record<Role, readonly Action[]>> = {
   ENTERPRISE_ADMIN: actions,
   // Within their department: accounts.manage and orgs.manage are narrowed by the routes.
-  DEPARTMENT_MANAGER: [...reader, 'accounts.manage', 'orgs.manage', 'devices.manage'],
+  // PTZ moves the camera for every viewer and recording: not for read-only common users.
+  DEPARTMENT_MANAGER: [
+    ...reader,
+    'accounts.manage',
+    'orgs.manage',
+    'devices.manage',
+    'ptz.control',
+  ],
   COMMON_USER: reader,
-  PERSONAL: [...reader, 'orgs.manage', 'devices.manage'],
+  PERSONAL: [...reader, 'orgs.manage', 'devices.manage', ...packageActions, 'ptz.control'],
 };
 
 /** True where `role` may perform `action`. */

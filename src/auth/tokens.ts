@@ -35,6 +35,28 @@ export interface LiveClaims {
 }
 
 /**
+ * What a playback token allows: opening one playback session of a channel's recordings (and
+ * controlling it) on the media node. `sessionId` names the session in the URL.
+ */
+export interface PlaybackClaims {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly channelId: string;
+  readonly sessionId: string;
+  readonly transport: 'UDP' | 'TCP';
+  /** The range, Unix seconds. */
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+/** What a download token allows: fetching one finished download's file from the media node. */
+export interface DownloadClaims {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly downloadId: string;
+}
+
+/**
  * What a control token allows: the API calling one media node's `/internal/…` routes for a
  * tenant (PTZ, device queries, recordings). Short-lived; minted per call.
  */
@@ -122,6 +144,42 @@ export class TokenService {
       channelId: String(payload['ch']),
       streamType: String(payload['st']),
       transport: payload['tp'] === 'UDP' ? 'UDP' : 'TCP',
+    };
+  }
+
+  async issuePlayback(claims: PlaybackClaims, ttlSeconds: number, now = new Date()) {
+    const { deviceId, channelId, sessionId, transport, startTime, endTime } = claims;
+    const fields = { typ: 'playback', dev: deviceId, ch: channelId, sid: sessionId, tp: transport };
+    const range = { from: String(startTime), to: String(endTime) };
+    return this.#sign({ ...fields, ...range }, claims.userId, ttlSeconds, now);
+  }
+
+  /** @throws ArgusError UNAUTHENTICATED for a bad or expired token */
+  async verifyPlayback(token: string, now = new Date()): Promise<PlaybackClaims> {
+    const payload = await this.#verify(token, 'playback', now);
+    return {
+      userId: String(payload.sub),
+      deviceId: String(payload['dev']),
+      channelId: String(payload['ch']),
+      sessionId: String(payload['sid']),
+      transport: payload['tp'] === 'UDP' ? 'UDP' : 'TCP',
+      startTime: Number(payload['from']),
+      endTime: Number(payload['to']),
+    };
+  }
+
+  async issueDownload(claims: DownloadClaims, ttlSeconds: number, now = new Date()) {
+    const fields = { typ: 'download', dev: claims.deviceId, dl: claims.downloadId };
+    return this.#sign(fields, claims.userId, ttlSeconds, now);
+  }
+
+  /** @throws ArgusError UNAUTHENTICATED for a bad or expired token */
+  async verifyDownload(token: string, now = new Date()): Promise<DownloadClaims> {
+    const payload = await this.#verify(token, 'download', now);
+    return {
+      userId: String(payload.sub),
+      deviceId: String(payload['dev']),
+      downloadId: String(payload['dl']),
     };
   }
 

@@ -3,6 +3,7 @@
  * and a command and return the events to append; they touch no storage.
  */
 import { ArgusError, errorCodes } from '../errors.ts';
+import { rootOrgId } from './device-org-tree.ts';
 
 export type DeviceState = 'UNREGISTERED' | 'ONLINE' | 'OFFLINE';
 
@@ -75,8 +76,38 @@ export type DeviceEvent =
         algorithm?: DigestAlgorithm;
         /** The digest user name; the device ID where absent. */
         username?: string;
+        /** The organisation it belongs to; the root `0` where absent. */
+        deviceOrgId?: string;
+        /** Empty where absent. */
+        description?: string;
         at: string;
       };
+    }
+  | {
+      /** The name or description changed; both fields carry their value after the change. */
+      type: 'DeviceEdited';
+      data: { deviceId: string; userId: string; name: string; description: string; at: string };
+    }
+  | {
+      /** New GB/T 28181 digest credentials: the next REGISTER must answer with them. */
+      type: 'DeviceCredentialsChanged';
+      data: {
+        deviceId: string;
+        userId: string;
+        password: string;
+        algorithm: DigestAlgorithm;
+        username: string;
+        at: string;
+      };
+    }
+  | {
+      type: 'DeviceMoved';
+      data: { deviceId: string; userId: string; fromOrgId: string; toOrgId: string; at: string };
+    }
+  | {
+      /** The binding to the tenant is released: anyone may add the device again. */
+      type: 'DeviceDeleted';
+      data: { deviceId: string; userId: string; at: string };
     }
   | {
       type: 'DeviceRegistered';
@@ -138,6 +169,10 @@ export interface Device {
   readonly exists: boolean;
   readonly deviceId: string;
   readonly userId: string;
+  readonly name: string;
+  readonly description: string;
+  /** The organisation of its tenant it belongs to (`0`: the root). */
+  readonly deviceOrgId: string;
   readonly password: string;
   readonly algorithm: DigestAlgorithm;
   /** The user name the device's digest credentials carry. */
@@ -156,6 +191,10 @@ export interface Device {
 
 export const deviceEventTypes: readonly DeviceEventType[] = [
   'DeviceAdded',
+  'DeviceEdited',
+  'DeviceCredentialsChanged',
+  'DeviceMoved',
+  'DeviceDeleted',
   'DeviceRegistered',
   'DeviceUnregistered',
   'DeviceWentOffline',
@@ -173,6 +212,9 @@ export function initialDevice(deviceId: string): Device {
     exists: false,
     deviceId,
     userId: '',
+    name: '',
+    description: '',
+    deviceOrgId: rootOrgId,
     password: '',
     algorithm: 'MD5',
     username: deviceId,
@@ -195,10 +237,24 @@ export function evolveDevice(device: Device, event: DeviceEvent): Device {
         ...device,
         exists: true,
         userId: event.data.userId,
+        name: event.data.name,
+        description: event.data.description ?? '',
+        deviceOrgId: event.data.deviceOrgId ?? rootOrgId,
         password: event.data.password,
         algorithm: event.data.algorithm ?? 'MD5',
         username: event.data.username ?? device.deviceId,
       };
+    case 'DeviceEdited':
+      return { ...device, name: event.data.name, description: event.data.description };
+    case 'DeviceCredentialsChanged': {
+      const { password, algorithm, username } = event.data;
+      return { ...device, password, algorithm, username };
+    }
+    case 'DeviceMoved':
+      return { ...device, deviceOrgId: event.data.toOrgId };
+    case 'DeviceDeleted':
+      // Nothing of the released binding survives: a later DeviceAdded starts afresh.
+      return initialDevice(device.deviceId);
     case 'DeviceRegistered':
       return {
         ...access(device, 'CONNECTED', 'registered', event.data.at),
@@ -265,7 +321,11 @@ function requireDevice(device: Device): void {
   }
 }
 
-/** Adding a device that exists already is a conflict. */
+/**
+ * Binds a device to a tenant, in an organisation of it (the root `0` where none is given).
+ * @throws ArgusError CONFLICT where the device is bound already: to this tenant, or to another
+ * (whose name the message does not give away)
+ */
 export function decideAddDevice(
   device: Device,
   command: {
@@ -276,15 +336,25 @@ export function decideAddDevice(
     algorithm?: DigestAlgorithm | undefined;
     /** The digest user name, where it is not the device ID. */
     username?: string | undefined;
+    deviceOrgId?: string | undefined;
+    description?: string | undefined;
     at: Date;
   },
 ): DeviceEvent[] {
+  if (device.exists && device.userId !== command.userId) {
+    throw new ArgusError(
+      errorCodes.CONFLICT,
+      `Cannot add device ${device.deviceId}: it is bound to another account, ` +
+        'which must delete it first',
+      { deviceId: device.deviceId },
+    );
+  }
   if (device.exists) {
     throw new ArgusError(errorCodes.CONFLICT, `Cannot add device: ${device.deviceId} exists`, {
       deviceId: device.deviceId,
     });
   }
-  const { userId, name, password, algorithm, username, at } = command;
+  const { userId, name, password, algorithm, username, deviceOrgId, description, at } = command;
   return [
     {
       type: 'DeviceAdded',
@@ -295,8 +365,134 @@ export function decideAddDevice(
         password,
         ...(algorithm === undefined || algorithm === 'MD5' ? {} : { algorithm }),
         ...(username === undefined || username === device.deviceId ? {} : { username }),
+        ...(deviceOrgId === undefined || deviceOrgId === rootOrgId ? {} : { deviceOrgId }),
+        ...(description === undefined || description === '' ? {} : { description }),
         at: at.toISOString(),
       },
+    },
+  ];
+}
+
+/**
+ * The device, where it is bound to `userId`: another tenant's device reads as none at all.
+ * @throws ArgusError NOT_FOUND otherwise
+ */
+export function requireOwned(device: Device, userId: string): Device {
+  if (!device.exists || device.userId !== userId) {
+    throw new ArgusError(errorCodes.NOT_FOUND, `Cannot find device: ${device.deviceId}`, {
+      deviceId: device.deviceId,
+    });
+  }
+  return device;
+}
+
+/**
+ * Changes the name or description (a field left out keeps its value); nothing where neither
+ * changes. @throws ArgusError NOT_FOUND where the tenant has no such device
+ */
+export function decideEditDevice(
+  device: Device,
+  command: {
+    userId: string;
+    name?: string | undefined;
+    description?: string | undefined;
+    at: Date;
+  },
+): DeviceEvent[] {
+  requireOwned(device, command.userId);
+  const name = command.name ?? device.name;
+  const description = command.description ?? device.description;
+  if (name === device.name && description === device.description) return [];
+  return [
+    {
+      type: 'DeviceEdited',
+      data: {
+        deviceId: device.deviceId,
+        userId: command.userId,
+        name,
+        description,
+        at: command.at.toISOString(),
+      },
+    },
+  ];
+}
+
+/**
+ * New digest credentials (a field left out keeps its value); nothing where none changes.
+ * Registrations already granted stand until they are refreshed.
+ * @throws ArgusError NOT_FOUND where the tenant has no such device
+ */
+export function decideChangeCredentials(
+  device: Device,
+  command: {
+    userId: string;
+    password?: string | undefined;
+    algorithm?: DigestAlgorithm | undefined;
+    username?: string | undefined;
+    at: Date;
+  },
+): DeviceEvent[] {
+  requireOwned(device, command.userId);
+  const password = command.password ?? device.password;
+  const algorithm = command.algorithm ?? device.algorithm;
+  const username = command.username ?? device.username;
+  const same =
+    password === device.password && algorithm === device.algorithm && username === device.username;
+  if (same) return [];
+  return [
+    {
+      type: 'DeviceCredentialsChanged',
+      data: {
+        deviceId: device.deviceId,
+        userId: command.userId,
+        password,
+        algorithm,
+        username,
+        at: command.at.toISOString(),
+      },
+    },
+  ];
+}
+
+/**
+ * Moves the device to another organisation of its tenant, which the caller has checked
+ * exists; nothing where it is there already.
+ * @throws ArgusError NOT_FOUND where the tenant has no such device
+ */
+export function decideMoveDevice(
+  device: Device,
+  command: { userId: string; toOrgId: string; at: Date },
+): DeviceEvent[] {
+  requireOwned(device, command.userId);
+  if (device.deviceOrgId === command.toOrgId) return [];
+  return [
+    {
+      type: 'DeviceMoved',
+      data: {
+        deviceId: device.deviceId,
+        userId: command.userId,
+        fromOrgId: device.deviceOrgId,
+        toOrgId: command.toOrgId,
+        at: command.at.toISOString(),
+      },
+    },
+  ];
+}
+
+/**
+ * Deletes the device: the tenant's binding is released, so it can be added again by anyone,
+ * and media nodes stop serving it. @throws ArgusError NOT_FOUND where the tenant has no such
+ * device
+ */
+export function decideDeleteDevice(
+  device: Device,
+  command: { userId: string; at: Date },
+): DeviceEvent[] {
+  requireOwned(device, command.userId);
+  return [
+    {
+      type: 'DeviceDeleted',
+      data: { deviceId: device.deviceId, userId: command.userId, at: command.at.toISOString() },
     },
   ];
 }

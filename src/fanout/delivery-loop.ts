@@ -24,6 +24,7 @@ import {
   defaultDeliveryPolicy,
   type DeliveryPolicy,
 } from './delivery-policy.ts';
+import { DataflowGate } from './dataflow-gate.ts';
 import { DeviceOwners } from './device-owners.ts';
 import {
   withFanoutTables,
@@ -63,6 +64,7 @@ export class DeliveryLoop {
   readonly #fetch: Fetch;
   readonly #now: () => Date;
   readonly #owners: DeviceOwners;
+  readonly #gate: DataflowGate;
 
   constructor(options: DeliveryLoopOptions) {
     this.#options = options;
@@ -70,6 +72,7 @@ export class DeliveryLoop {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#now = options.now ?? (() => new Date());
     this.#owners = new DeviceOwners(options.store);
+    this.#gate = new DataflowGate(options.db);
   }
 
   /** Follows the log until the signal aborts. Errors are logged and the pass retried. */
@@ -150,7 +153,11 @@ export class DeliveryLoop {
         message?.messageType === wanted
           ? await this.#owners.ownerAt(message.deviceId, event.globalPosition)
           : undefined;
-      if (message === undefined || owner !== current.user_id) {
+      if (
+        message === undefined ||
+        owner !== current.user_id ||
+        !(await this.#gate.admits(owner, message, event.recordedAt))
+      ) {
         skippedTo = event.globalPosition;
         continue;
       }

@@ -6,12 +6,15 @@
  */
 import type { MessageType } from '../domain/subscription.ts';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.ts';
+import type { DataflowGate } from './dataflow-gate.ts';
 import type { DeviceOwners } from './device-owners.ts';
 import { envelope, messageOf } from './messages.ts';
 
 export interface EventStreamOptions {
   readonly store: EventStore;
   readonly owners: DeviceOwners;
+  /** Which messages the tenant's service packages let out. */
+  readonly gate: DataflowGate;
   readonly userId: string;
   /** The message types to send. */
   readonly types: ReadonlySet<MessageType>;
@@ -86,6 +89,7 @@ async function frameOf(event: RecordedEvent, options: EventStreamOptions) {
   if (message === undefined || !options.types.has(message.messageType)) return undefined;
   const owner = await options.owners.ownerAt(message.deviceId, event.globalPosition);
   if (owner !== options.userId) return undefined;
+  if (!(await options.gate.admits(owner, message, event.recordedAt))) return undefined;
   // JSON.stringify leaves no raw newline, so the data fits one `data:` line.
   const data = JSON.stringify(envelope(event.globalPosition, message));
   return `id: ${event.globalPosition}\ndata: ${data}\n\n`;

@@ -5,6 +5,7 @@
  * is safe for JavaScript however long the log grows; `ivm_message_id` repeats it as a number
  * (the IVM form) only while it is below 2^53.
  */
+import { deviceIdOfAlarmStream, type AlarmEvent } from '../domain/alarm.ts';
 import type { DeviceEvent } from '../domain/device.ts';
 import type { MessageType } from '../domain/subscription.ts';
 import type { RecordedEvent } from '../event-store/event-store.ts';
@@ -24,13 +25,14 @@ export interface DeviceMessage {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+type MessageEvent = DeviceEvent | AlarmEvent;
 type Mappers = {
-  [T in DeviceEvent['type']]?: (data: Extract<DeviceEvent, { type: T }>['data']) => DeviceMessage;
+  [T in MessageEvent['type']]?: (data: Extract<MessageEvent, { type: T }>['data']) => DeviceMessage;
 };
 
 /**
- * The device events that are messages. `device_alarm` and `device_unbind` get their mappers
- * with the alarm and unbind events of the device aggregate.
+ * The device events that are messages. A deleted device is `device_unbind`, delivered to the
+ * tenant that owned it (device-owners.ts attributes an event to the owner at its position).
  */
 const mappers: Mappers = {
   DeviceRegistered: (data) => deviceStatus('login', data.deviceId, data.at, 'ONLINE'),
@@ -48,6 +50,29 @@ const mappers: Mappers = {
         channel_state: channel.status === 'ON' ? 'ONLINE' : 'OFFLINE',
       })),
     }),
+  DeviceDeleted: (data) => ({
+    messageType: 'device_unbind',
+    deviceId: data.deviceId,
+    data: { device_id: data.deviceId, occur_time: data.at },
+  }),
+  DeviceAlarmReceived: (data) => ({
+    messageType: 'device_alarm',
+    deviceId: data.deviceId,
+    data: {
+      alarm_id: data.alarmId,
+      device_id: data.deviceId,
+      channel_id: data.channelId,
+      alarm_priority: data.priority ?? null,
+      alarm_method: data.method ?? null,
+      alarm_type: data.alarmType ?? null,
+      event_type: data.eventType ?? null,
+      alarm_time: data.alarmTime,
+      longitude: data.longitude ?? null,
+      latitude: data.latitude ?? null,
+      alarm_description: data.description ?? null,
+      occur_time: data.alarmTime,
+    },
+  }),
 };
 
 function deviceStatus(
@@ -67,8 +92,9 @@ function deviceStatus(
 
 /** The message an event of the log makes, undefined for events that are not messages. */
 export function messageOf(event: RecordedEvent): DeviceMessage | undefined {
-  if (!event.streamName.startsWith('device-')) return undefined;
-  const mapper = mappers[event.type as DeviceEvent['type']] as
+  const fromDevice = event.streamName.startsWith('device-');
+  if (!fromDevice && deviceIdOfAlarmStream(event.streamName) === undefined) return undefined;
+  const mapper = mappers[event.type as MessageEvent['type']] as
     ((data: unknown) => DeviceMessage) | undefined;
   return mapper?.(event.data);
 }

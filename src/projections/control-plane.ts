@@ -12,6 +12,8 @@ import type { RecordedEvent } from '../event-store/event-store.ts';
 import type { ControlPlaneTables } from '../read-models/control-plane-tables.ts';
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
+import { alarmProjection } from './alarm-projection.ts';
+import { servicePackageProjection } from './package-projection.ts';
 import { readModelsProjection } from './read-models.ts';
 import { subscriptionProjection } from './subscription-projection.ts';
 
@@ -39,6 +41,8 @@ export const apiProjections: readonly Projection[] = [
   readModelsProjection,
   controlPlaneProjection,
   subscriptionProjection,
+  alarmProjection,
+  servicePackageProjection,
 ];
 
 const handlers: Handlers = {

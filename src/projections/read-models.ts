@@ -5,6 +5,7 @@ import type { EnterpriseEvent } from '../domain/enterprise.ts';
 import type { MediaNodeEvent } from '../domain/media-node.ts';
 import type { RecordedEvent } from '../event-store/event-store.ts';
 import type { DeviceAccessTables } from '../read-models/device-access-table.ts';
+import type { DeviceTables } from '../read-models/device-tables.ts';
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
 import { streamUsageRows } from './stream-usage-rows.ts';
@@ -66,7 +67,39 @@ const handlers: Handlers = {
       })
       .onConflict((oc) => oc.doNothing())
       .execute();
+    const profile = { device_org_id: data.deviceOrgId ?? '0', description: data.description ?? '' };
+    await trx
+      .withTables<DeviceTables>()
+      .insertInto('device_profiles')
+      .values({ device_id: data.deviceId, user_id: data.userId, ...profile })
+      .onConflict((oc) => oc.column('device_id').doUpdateSet({ user_id: data.userId, ...profile }))
+      .execute();
     await setAccess(trx, data.deviceId, { state: 'NOT_CONNECTED', reason: 'nothing received' });
+  },
+
+  async DeviceEdited(trx, data) {
+    await trx
+      .updateTable('devices')
+      .set({ device_name: data.name })
+      .where('device_id', '=', data.deviceId)
+      .execute();
+    await setProfile(trx, data, { description: data.description });
+  },
+
+  // The read models keep no credentials: the media node reads them from the device's stream.
+  async DeviceCredentialsChanged() {},
+
+  async DeviceMoved(trx, data) {
+    await setProfile(trx, data, { device_org_id: data.toOrgId });
+  },
+
+  async DeviceDeleted(trx, data) {
+    const own = trx.withTables<DeviceTables & DeviceAccessTables>();
+    for (const table of ['channels', 'channel_profiles', 'device_profiles'] as const) {
+      await own.deleteFrom(table).where('device_id', '=', data.deviceId).execute();
+    }
+    await own.deleteFrom('device_access').where('device_id', '=', data.deviceId).execute();
+    await trx.deleteFrom('devices').where('device_id', '=', data.deviceId).execute();
   },
 
   async DeviceRegistered(trx, data) {
@@ -142,6 +175,7 @@ const handlers: Handlers = {
         })
         .execute();
     }
+    await keepChannelProfiles(trx, data);
     await trx
       .updateTable('devices')
       .set({ channel_total: data.channels.length })
@@ -182,6 +216,47 @@ const handlers: Handlers = {
       .execute();
   },
 };
+
+/** Changes a device's profile row; a device added before the table existed gets one. */
+async function setProfile(
+  trx: Kysely<Database>,
+  data: { deviceId: string; userId: string },
+  change: { device_org_id: string } | { description: string },
+) {
+  await trx
+    .withTables<DeviceTables>()
+    .insertInto('device_profiles')
+    .values({
+      device_id: data.deviceId,
+      user_id: data.userId,
+      device_org_id: '0',
+      description: '',
+      ...change,
+    })
+    .onConflict((oc) => oc.column('device_id').doUpdateSet(change))
+    .execute();
+}
+
+/** A channel keeps the time it first appeared through every later catalog that lists it. */
+async function keepChannelProfiles(
+  trx: Kysely<Database>,
+  data: { deviceId: string; channels: readonly { channelId: string }[]; at: string },
+) {
+  const own = trx.withTables<DeviceTables>();
+  const listed = data.channels.map((c) => c.channelId);
+  await own
+    .deleteFrom('channel_profiles')
+    .where('device_id', '=', data.deviceId)
+    .where('channel_id', 'not in', listed.length === 0 ? [''] : listed)
+    .execute();
+  for (const channelId of listed) {
+    await own
+      .insertInto('channel_profiles')
+      .values({ device_id: data.deviceId, channel_id: channelId, created_at: data.at })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
 
 /** Upserts the device's access row: devices added before the table existed get one too. */
 async function setAccess(

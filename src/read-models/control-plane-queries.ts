@@ -4,6 +4,7 @@
  */
 import type { Db } from '../sql/database.ts';
 import { controlPlaneDb } from './control-plane-tables.ts';
+import { deviceTablesDb } from './device-tables.ts';
 import type { Page } from './queries.ts';
 
 /** The enterprise's AK/SK pairs, oldest first, with their live token count at `now`. */
@@ -131,4 +132,40 @@ export async function listEnterprises(db: Db, page: Page) {
       .executeTakeFirst(),
   ]);
   return { total: Number(count?.total ?? 0), rows };
+}
+
+/**
+ * How many devices of the tenant belong to the organisation itself (not below it). Devices
+ * without a profile row are in the root, which is never deleted.
+ */
+export async function countDevicesInOrg(db: Db, userId: string, deviceOrgId: string) {
+  const row = await deviceTablesDb(db)
+    .selectFrom('device_profiles')
+    .select((eb) => eb.fn.countAll().as('total'))
+    .where('user_id', '=', userId)
+    .where('device_org_id', '=', deviceOrgId)
+    .executeTakeFirst();
+  return Number(row?.total ?? 0);
+}
+
+/**
+ * The organisation and every one below it, from the read model (`0`, the root, is every
+ * organisation of the tenant).
+ */
+export async function orgIdsWithin(db: Db, userId: string, deviceOrgId: string) {
+  const rows = await listAllOrgs(db, userId);
+  const children = new Map<string, string[]>();
+  for (const row of rows) {
+    children.set(row.parent_org_id, [
+      ...(children.get(row.parent_org_id) ?? []),
+      row.device_org_id,
+    ]);
+  }
+  const within: string[] = [];
+  for (const queue = [deviceOrgId]; queue.length > 0;) {
+    const id = queue.shift() ?? '';
+    within.push(id);
+    queue.push(...(children.get(id) ?? []));
+  }
+  return within;
 }

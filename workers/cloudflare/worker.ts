@@ -52,6 +52,7 @@ async function build(env: Env): Promise<ReturnType<typeof createApp>> {
     sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
     callbacks: callbackSettings(config),
+    controlLockSeconds: config.ARGUS_CONTROL_LOCK_S,
   });
 }
 

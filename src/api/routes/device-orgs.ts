@@ -15,15 +15,21 @@ import {
   type DeviceOrgTree,
 } from '../../domain/device-org-tree.ts';
 import { ArgusError, errorCodes } from '../../errors.ts';
+import { decideMoveDevice } from '../../domain/device.ts';
 import {
   countAccountsInOrg,
+  countDevicesInOrg,
   listAllOrgs,
   listSubOrgs,
+  orgIdsWithin,
 } from '../../read-models/control-plane-queries.ts';
+import { listDevices } from '../../read-models/queries.ts';
 import { orgTreeView, type OrgNode } from '../../read-models/device-org-tree-view.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
+import { assertOrgInScope, departmentOrgIds } from '../department-scope.ts';
 import { defineRoute, type RouteRegistry } from '../openapi/registry.ts';
 import { pageQuery } from '../paging.ts';
+import { csvOf, failedNum, gbDeviceId, orgDeviceItem, perDevice } from './devices.ts';
 import { readYourWrites } from './read-your-writes.ts';
 
 const orgId = z.string().regex(/^\d{1,25}$/, 'must be 1 to 25 digits');
@@ -187,8 +193,11 @@ export function deviceOrgRoutes(deps: ApiDeps, registry: RouteRegistry) {
     async (c, { params }) => {
       const now = deps.now?.() ?? new Date();
       const id = params.device_org_id;
-      // Devices join organisations in a later slice (issue 5, item 3): none are members yet.
-      const members = { devices: 0, users: await countAccountsInOrg(deps.db, c.get('userId'), id) };
+      const userId = c.get('userId');
+      const members = {
+        devices: await countDevicesInOrg(deps.db, userId, id),
+        users: await countAccountsInOrg(deps.db, userId, id),
+      };
       await decideOnTree(c, deps, (tree) => {
         assertManages(c, tree, id, 'delete device organisation', false);
         return decideDeleteDeviceOrg(tree, { deviceOrgId: id, members, at: now });
@@ -196,7 +205,111 @@ export function deviceOrgRoutes(deps: ApiDeps, registry: RouteRegistry) {
       return c.json({ device_org_id: id });
     },
   );
+  orgDeviceRoutes(app, deps, registry);
   return app;
+}
+
+const orgDevicesQuery = pageQuery.extend({
+  device_state: csvOf(['ONLINE', 'OFFLINE', 'UNREGISTERED']).optional(),
+  device_name: z.string().min(1).max(128).optional().describe('names containing it'),
+  access_protocol: csvOf(['GB28181']).optional(),
+  include_sub_orgs: z
+    .enum(['true', 'false'])
+    .default('false')
+    .describe('true: also the devices of every organisation below'),
+});
+
+const batchAnswer = z.object({
+  failed_num: z.number(),
+  devices: z.array(
+    z.object({ device_id: z.string(), result: z.object({ code: z.string(), msg: z.string() }) }),
+  ),
+});
+
+/** An organisation's devices, and moving devices into one. */
+function orgDeviceRoutes(app: Hono<ApiEnv>, deps: ApiDeps, registry: RouteRegistry) {
+  const base = '/v1/{user_id}/device-orgs/{device_org_id}';
+  const common = { tag: 'Device organisations', security: 'access-token' } as const;
+
+  defineRoute(
+    app,
+    registry,
+    {
+      ...common,
+      method: 'get',
+      path: `${base}/devices`,
+      summary: 'The devices of an organisation (and below it), with total and online_total',
+      permission: 'devices.read',
+      request: { params: orgParams, query: orgDevicesQuery },
+      response: z.object({
+        total: z.number(),
+        online_total: z.number(),
+        devices: z.array(z.object({ device_id: z.string(), device_org_id: z.string() }).loose()),
+      }),
+    },
+    async (c, { params, query }) => {
+      const userId = c.get('userId');
+      await assertOrgExists(c, deps, params.device_org_id, 'list devices');
+      const orgs =
+        query.include_sub_orgs === 'true'
+          ? await orgIdsWithin(deps.db, userId, params.device_org_id)
+          : [params.device_org_id];
+      const scope = await departmentOrgIds(c, deps);
+      const { total, onlineTotal, rows } = await listDevices(
+        deps.db,
+        userId,
+        {
+          deviceOrgIds: scope === undefined ? orgs : orgs.filter((id) => scope.includes(id)),
+          states: query.device_state?.split(','),
+          protocols: query.access_protocol?.split(','),
+          nameContains: query.device_name,
+        },
+        query,
+      );
+      return c.json({ total, online_total: onlineTotal, devices: rows.map(orgDeviceItem) });
+    },
+  );
+
+  defineRoute(
+    app,
+    registry,
+    {
+      ...common,
+      method: 'post',
+      path: `${base}/move-devices`,
+      summary: 'Move devices into this organisation (per-item results)',
+      permission: 'devices.manage',
+      request: {
+        params: orgParams,
+        body: z.object({ device_ids: z.array(gbDeviceId).min(1).max(100) }),
+      },
+      response: batchAnswer,
+    },
+    async (c, { params, body }) => {
+      const at = deps.now?.() ?? new Date();
+      const toOrgId = params.device_org_id;
+      await assertOrgExists(c, deps, toOrgId, 'move devices');
+      assertOrgInScope(await departmentOrgIds(c, deps), toOrgId, 'move devices');
+      const devices = await perDevice(c, deps, body.device_ids, 'device not moved', (d, userId) =>
+        decideMoveDevice(d, { userId, toOrgId, at }),
+      );
+      return c.json({ failed_num: failedNum(devices), devices });
+    },
+  );
+}
+
+/** @throws ArgusError NOT_FOUND where the tenant has no such organisation (0 always exists) */
+async function assertOrgExists(
+  c: Context<ApiEnv>,
+  deps: ApiDeps,
+  deviceOrgId: string,
+  action: string,
+): Promise<void> {
+  if (deviceOrgId === rootOrgId) return;
+  const rows = await listAllOrgs(deps.db, c.get('userId'));
+  if (!rows.some((row) => row.device_org_id === deviceOrgId)) {
+    throw new ArgusError(errorCodes.NOT_FOUND, `Cannot ${action}: no organisation ${deviceOrgId}`);
+  }
 }
 
 /** Read → decide → append on the caller's tree, then wait for the read models. */

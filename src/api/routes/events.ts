@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { messageTypeOf, type MessageType } from '../../domain/subscription.ts';
 import { ArgusError, errorCodes } from '../../errors.ts';
+import { DataflowGate } from '../../fanout/dataflow-gate.ts';
 import { DeviceOwners } from '../../fanout/device-owners.ts';
 import { eventStream } from '../../fanout/event-stream.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
@@ -39,6 +40,7 @@ const eventsQuery = z.object({
  */
 export function eventRoutes(deps: ApiDeps, options: EventRouteOptions = {}) {
   const owners = new DeviceOwners(deps.store);
+  const gate = new DataflowGate(deps.db);
 
   return new Hono<ApiEnv>().get('/v1/:user_id/events', async (c) => {
     const query = parseInput(eventsQuery, c.req.query(), 'query');
@@ -55,6 +57,7 @@ export function eventRoutes(deps: ApiDeps, options: EventRouteOptions = {}) {
     const stream = eventStream({
       store: deps.store,
       owners,
+      gate,
       userId: c.get('userId'),
       types: query.types,
       after,

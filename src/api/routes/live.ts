@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 
 import { ArgusError, errorCodes } from '../../errors.ts';
+import { requireEntitlement } from '../../read-models/package-queries.ts';
 import { findChannelRoute } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
+import { departmentOrgIds } from '../department-scope.ts';
 import { batchResult, describe } from '../http-errors.ts';
 import { parseInput, readJson } from '../validation.ts';
 import { gbDeviceId } from './devices.ts';
@@ -34,6 +36,8 @@ export function liveRoutes(deps: ApiDeps) {
     '/v2/:user_id/devices/channels/media/live-connections',
     async (c) => {
       const userId = c.get('userId');
+      // A department manager watches only the devices of their department and below.
+      const scope = await departmentOrgIds(c, deps);
       const body = parseInput(liveBody, await readJson(c.req.raw));
       const now = deps.now?.() ?? new Date();
 
@@ -41,7 +45,7 @@ export function liveRoutes(deps: ApiDeps) {
       for (const item of body.channels) {
         const { device_id: deviceId, channel_id: channelId } = item;
         try {
-          const url = await liveUrl(deps, userId, item, body.expire_time, now);
+          const url = await liveUrl(deps, userId, item, body.expire_time, now, scope);
           channels.push({
             device_id: deviceId,
             channel_id: channelId,
@@ -79,12 +83,15 @@ async function liveUrl(
   },
   ttlSeconds: number,
   now: Date,
+  scope?: readonly string[],
 ): Promise<string> {
   const { device_id: deviceId, channel_id: channelId } = item;
   const route = await findChannelRoute(deps.db, userId, deviceId, channelId);
-  if (route === undefined) {
+  if (route === undefined || (scope !== undefined && !scope.includes(route.device_org_id))) {
     throw new ArgusError(errorCodes.NOT_FOUND, `Cannot play channel ${channelId}: not found`);
   }
+  const channel = { deviceId, channelId };
+  await requireEntitlement(deps.db, userId, channel, 'MANAGE', now, `play channel ${channelId}`);
   const httpUrl = playableFrom(route, channelId);
   const token = await deps.tokens.issueLive(
     { userId, deviceId, channelId, streamType: item.stream_type, transport: item.trans_protocol },

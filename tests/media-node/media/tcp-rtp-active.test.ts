@@ -35,21 +35,35 @@ function answer(media: Partial<SdpMedia>, setup: 'active' | 'passive' | 'none' =
   };
 }
 
-function activeReceiver() {
+function activeReceiver(options: { connectDeadlineMs?: number } = {}) {
   const frames: ElementaryFrame[] = [];
   const logger = recordingLogger();
   const ingest = new RtpIngest({ onFrame: (frame) => frames.push(frame), logger });
-  return { receiver: new TcpActiveRtpReceiver(ingest, logger), frames, ingest };
+  return { receiver: new TcpActiveRtpReceiver(ingest, logger, options), frames, ingest, logger };
 }
 
-/** A device listening on `port` that sends `frames` PS frames to whoever connects. */
-function listeningDevice(port: number, frames: number): Promise<Server> {
-  const server = createServer((socket: Socket) => {
-    const packets = Array.from({ length: frames }, (_, index) =>
-      psFramePackets({ index, ssrc: 42 }).map(frameRfc4571),
-    );
-    socket.end(concatBytes(packets.flat()));
-  });
+/**
+ * A device listening on `port` that sends `frames` PS frames to each connection and closes
+ * it; a later connection goes on where the last one stopped, as a device's sender would.
+ * `connections` counts them. With `once`, it stops listening after the first.
+ */
+function listeningDevice(
+  port: number,
+  frames: number,
+  once = false,
+): Promise<Server & { connections: number }> {
+  let sent = 0;
+  const server = Object.assign(
+    createServer((socket: Socket) => {
+      server.connections++;
+      if (once) server.close();
+      const packets = Array.from({ length: frames }, () =>
+        psFramePackets({ index: sent++, ssrc: 42 }).map(frameRfc4571),
+      );
+      socket.end(concatBytes(packets.flat()));
+    }),
+    { connections: 0 },
+  );
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
@@ -84,8 +98,51 @@ describe('TcpActiveRtpReceiver', () => {
     assert.ok(receiver.port > 0);
 
     assert.equal(await ended, 'rtp_connection_closed');
-    assert.equal(frames.length, 10);
+    assert.equal(frames.length, 20, 'ten frames on each of the two connections');
     device.close();
+  });
+
+  it('reconnects once where the connection drops, then ends the session with a reason', async () => {
+    const device = await listeningDevice(0, 5);
+    const { port } = device.address() as { port: number };
+    const { receiver, frames, logger } = activeReceiver();
+    const ended = new Promise<string>((resolve) => receiver.onEnd(resolve));
+
+    await receiver.start(answer({ port }));
+
+    assert.equal(await ended, 'rtp_connection_closed');
+    assert.equal(device.connections, 2, 'one connection, then one more, no third');
+    assert.equal(frames.length, 10);
+    const messages = logger.lines.map((line) => line.msg);
+    assert.deepEqual(
+      messages.filter((msg) => msg.startsWith('rtp connection')),
+      [
+        'rtp connection opened',
+        'rtp connection closed',
+        'rtp connection reopened',
+        'rtp connection closed',
+      ],
+    );
+    assert.equal(receiver.stats()['reconnects'], 1);
+    device.close();
+  });
+
+  it('ends the session where the dropped connection cannot be reopened', async () => {
+    const device = await listeningDevice(0, 3, true); // nothing listens after the first
+    const { port } = device.address() as { port: number };
+    const { receiver, frames, logger } = activeReceiver({ connectDeadlineMs: 600 });
+    const ended = new Promise<string>((resolve) => receiver.onEnd(resolve));
+
+    await receiver.start(answer({ port }));
+
+    assert.equal(await ended, 'rtp_connection_closed');
+    assert.equal(device.connections, 1);
+    assert.equal(frames.length, 3);
+    const failed = logger.lines.find((line) => line.msg === 'rtp connection not reopened');
+    assert.match(
+      String(failed?.fields['error']),
+      /no connection to 127\.0\.0\.1:\d+: ECONNREFUSED/,
+    );
   });
 
   it('refuses an answer over UDP or with the same role', async () => {

@@ -72,6 +72,18 @@ describe('messageOf', () => {
     ]);
   });
 
+  it('messageOf makes device_unbind of a deleted device', () => {
+    const event: DeviceEvent = {
+      type: 'DeviceDeleted',
+      data: { deviceId: camera, userId: '100000000000000001', at: '2024-05-01T08:00:09.000Z' },
+    };
+    assert.deepEqual(messageOf(recorded(event)), {
+      messageType: 'device_unbind',
+      deviceId: camera,
+      data: { device_id: camera, occur_time: '2024-05-01T08:00:09.000Z' },
+    });
+  });
+
   it('messageOf ignores events that are not messages', () => {
     assert.equal(messageOf(recorded(added(camera))), undefined);
     const other = { ...recorded(registered(camera)), streamName: 'enterprise-1' };
