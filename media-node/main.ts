@@ -16,7 +16,7 @@ import { SqlEventStore } from '../src/event-store/sql-event-store.ts';
 import { ProjectionRunner } from '../src/projections/projection-runner.ts';
 import { readModelsProjection } from '../src/projections/read-models.ts';
 import { openLiveSessionsProjection } from '../src/projections/open-live-sessions.ts';
-import { openSqliteDatabase } from '../schema/sqlite-node.ts';
+import { openNodeDatabase } from '../schema/node-database.ts';
 import { advertisedHost } from './advertised-host.ts';
 import { ControlRouter } from './control/control-router.ts';
 import { deviceQueryRoutes } from './control/device-query-routes.ts';
@@ -51,11 +51,11 @@ const nodeId = config.ARGUS_MEDIA_NODE_ID;
 const now = () => new Date();
 
 mkdirSync(config.ARGUS_DATA_DIR, { recursive: true });
-const db = await openSqliteDatabase(join(config.ARGUS_DATA_DIR, 'argus.db'));
-const store = new SqlEventStore({ db, dialect: 'sqlite' });
+const { db, dialect } = await openNodeDatabase(config);
+const store = new SqlEventStore({ db, dialect });
 const runner = new ProjectionRunner({
   db,
-  dialect: 'sqlite',
+  dialect,
   store,
   projections: [readModelsProjection, openLiveSessionsProjection],
   onError: (err) => logger.error({ err }, 'projection failed'),

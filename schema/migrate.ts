@@ -12,6 +12,9 @@ import { streamUsageMigration } from './migrations/0004-stream-usage.ts';
 import { deviceAccessMigration } from './migrations/0010-device-access.ts';
 import { alarmsMigration } from './migrations/0013-alarms.ts';
 import { openLiveSessionsMigration } from './migrations/0014-open-live-sessions.ts';
+import { deviceSharesMigration } from './migrations/0015-device-shares.ts';
+import { alertsMigration } from './migrations/0016-alerts.ts';
+import { intelligenceMigration } from './migrations/0017-intelligence.ts';
 import { subscriptionsMigration } from './migrations/0020-subscriptions.ts';
 
 /** Every migration in order. A static list, so it runs unchanged on Node, Deno and workerd. */
@@ -28,6 +31,9 @@ export function migrations(dialect: SqlDialectKind): Record<string, Migration> {
     '0010-device-access': deviceAccessMigration,
     '0013-alarms': alarmsMigration,
     '0014-open-live-sessions': openLiveSessionsMigration,
+    '0015-device-shares': deviceSharesMigration,
+    '0016-alerts': alertsMigration(dialect),
+    '0017-intelligence': intelligenceMigration,
     '0020-subscriptions': subscriptionsMigration(dialect),
   };
 }

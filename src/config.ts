@@ -11,6 +11,10 @@ const gbId = z.string().regex(/^\d{20}$/, 'must be 20 digits');
 
 const schema = z.object({
   ARGUS_DATA_DIR: z.string().default('./data'),
+  ARGUS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// URL')
+    .optional(),
   ARGUS_HTTP_HOST: z.string().default('0.0.0.0'),
   ARGUS_HTTP_PORT: port.default(8080),
   ARGUS_PUBLIC_HOST: z.string().optional(),

@@ -17,62 +17,81 @@ const RTP_VERSION = 2;
 
 /**
  * Parses one RTP packet (RFC 3550 §5.1): skips the CSRC list and the header extension
- * (§5.3.1) and removes padding. The payload is a view into `bytes`, not a copy. Throws
+ * (§5.3.1) and removes padding. The payload is a view into `bytes` (a plain Uint8Array even
+ * where `bytes` is a Node Buffer), not a copy. Throws
  * ArgusError RTP_MALFORMED where the packet is shorter than its headers, is not version 2,
  * declares more padding than it carries, or is longer than RTP_MAX_PACKET_BYTES.
  */
 export function parseRtpPacket(bytes: Uint8Array): RtpPacket {
-  if (bytes.length < FIXED_HEADER_BYTES) {
-    throw malformed(`shorter than ${FIXED_HEADER_BYTES} bytes: ${bytes.length}`);
+  const length = bytes.length;
+  if (length < FIXED_HEADER_BYTES) {
+    throw malformed(`shorter than ${FIXED_HEADER_BYTES} bytes: ${length}`);
   }
-  if (bytes.length > RTP_MAX_PACKET_BYTES) {
-    throw malformed(`longer than ${RTP_MAX_PACKET_BYTES} bytes: ${bytes.length}`);
+  if (length > RTP_MAX_PACKET_BYTES) {
+    throw malformed(`longer than ${RTP_MAX_PACKET_BYTES} bytes: ${length}`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const first = view.getUint8(0);
+  // Read byte by byte after the length check: this runs per packet, and a DataView per
+  // packet is garbage the collector has to sweep.
+  const first = bytes[0] ?? 0;
   const version = first >> 6;
   if (version !== RTP_VERSION) throw malformed(`version is not 2: ${version}`);
 
-  const headerEnd = headerLength(view, first);
-  const payloadEnd = bytes.length - paddingLength(view, first, headerEnd);
-  const second = view.getUint8(1);
+  const headerEnd = headerLength(bytes, first);
+  const payloadEnd = length - paddingLength(bytes, first, headerEnd);
+  const second = bytes[1] ?? 0;
   return {
     marker: (second & 0x80) !== 0,
     payloadType: second & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
-    payload: bytes.subarray(headerEnd, payloadEnd),
+    sequenceNumber: u16(bytes, 2),
+    timestamp: u32(bytes, 4),
+    ssrc: u32(bytes, 8),
+    payload: viewOf(bytes, headerEnd, payloadEnd),
   };
 }
 
+/**
+ * A plain Uint8Array over `bytes` from `start` to `end`: a Node Buffer's own subarray would
+ * construct another Buffer through its species, which costs more per packet.
+ */
+function viewOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
+}
+
+/** Big-endian 16 bits at `at`; the caller checked that they are there. */
+function u16(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
+}
+
+/** Big-endian 32 bits at `at`, unsigned; the caller checked that they are there. */
+function u32(bytes: Uint8Array, at: number): number {
+  return u16(bytes, at) * 0x10000 + u16(bytes, at + 2);
+}
+
 // Fixed header, CSRC list (CC, low 4 bits) and the extension when X (bit 4) is set.
-function headerLength(view: DataView, first: number): number {
+function headerLength(bytes: Uint8Array, first: number): number {
   const csrcEnd = FIXED_HEADER_BYTES + 4 * (first & 0x0f);
-  if (view.byteLength < csrcEnd) {
-    throw malformed(
-      `shorter than its CSRC list: ${view.byteLength} bytes, list ends at ${csrcEnd}`,
-    );
+  if (bytes.length < csrcEnd) {
+    throw malformed(`shorter than its CSRC list: ${bytes.length} bytes, list ends at ${csrcEnd}`);
   }
   if ((first & 0x10) === 0) return csrcEnd;
 
-  if (view.byteLength < csrcEnd + 4) {
-    throw malformed(`shorter than its extension header: ${view.byteLength} bytes`);
+  if (bytes.length < csrcEnd + 4) {
+    throw malformed(`shorter than its extension header: ${bytes.length} bytes`);
   }
-  const extensionEnd = csrcEnd + 4 + 4 * view.getUint16(csrcEnd + 2);
-  if (view.byteLength < extensionEnd) {
+  const extensionEnd = csrcEnd + 4 + 4 * u16(bytes, csrcEnd + 2);
+  if (bytes.length < extensionEnd) {
     throw malformed(
-      `shorter than its extension: ${view.byteLength} bytes, extension ends at ${extensionEnd}`,
+      `shorter than its extension: ${bytes.length} bytes, extension ends at ${extensionEnd}`,
     );
   }
   return extensionEnd;
 }
 
 // With P (bit 5) set, the last octet counts the padding octets, itself included.
-function paddingLength(view: DataView, first: number, headerEnd: number): number {
+function paddingLength(bytes: Uint8Array, first: number, headerEnd: number): number {
   if ((first & 0x20) === 0) return 0;
-  const padding = view.getUint8(view.byteLength - 1);
-  const available = view.byteLength - headerEnd;
+  const padding = bytes[bytes.length - 1] ?? 0;
+  const available = bytes.length - headerEnd;
   if (padding === 0 || padding > available) {
     throw malformed(`padding length out of range 1..${available}: ${padding}`);
   }

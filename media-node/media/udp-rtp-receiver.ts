@@ -16,7 +16,9 @@ export class UdpRtpReceiver implements RtpReceiver {
   readonly #rtp: UdpRtpPort;
   readonly #ingest: RtpIngest;
   readonly #release: (rtp: UdpRtpPort) => void;
-  #source: string | undefined;
+  /** The first sender's address and port; compared field by field, per datagram. */
+  #sourceAddress: string | undefined;
+  #sourcePort = 0;
 
   constructor(rtp: UdpRtpPort, ingest: RtpIngest, release: (rtp: UdpRtpPort) => void) {
     this.#rtp = rtp;
@@ -46,10 +48,12 @@ export class UdpRtpReceiver implements RtpReceiver {
     this.#release(this.#rtp);
   }
 
+  // Runs per datagram: no string is built to compare the source.
   #receive(bytes: Buffer, rinfo: RemoteInfo): void {
-    const source = `${rinfo.address}:${rinfo.port}`;
-    this.#source ??= source;
-    if (source !== this.#source) {
+    if (this.#sourceAddress === undefined) {
+      this.#sourceAddress = rinfo.address;
+      this.#sourcePort = rinfo.port;
+    } else if (rinfo.port !== this.#sourcePort || rinfo.address !== this.#sourceAddress) {
       this.#ingest.noteForeign();
       return;
     }

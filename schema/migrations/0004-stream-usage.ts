@@ -18,7 +18,8 @@ export const streamUsageMigration = {
       .addColumn('device_id', 'text', (col) => col.notNull())
       .addColumn('channel_id', 'text', (col) => col.notNull())
       .addColumn('bytes', 'bigint', (col) => col.notNull())
-      .addColumn('seconds', 'real', (col) => col.notNull())
+      // 8-byte floats on both engines: Postgres's `real` has 4 bytes, SQLite's REAL 8.
+      .addColumn('seconds', 'double precision', (col) => col.notNull())
       .addColumn('viewers', 'integer', (col) => col.notNull())
       .addPrimaryKeyConstraint('stream_usage_pk', [
         'call_id',

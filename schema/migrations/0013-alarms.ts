@@ -22,8 +22,9 @@ export const alarmsMigration = {
       .addColumn('alarm_time', 'text', (col) => col.notNull())
       .addColumn('alarm_at', 'text', (col) => col.notNull())
       .addColumn('device_time', 'text')
-      .addColumn('longitude', 'real')
-      .addColumn('latitude', 'real')
+      // 8-byte floats on both engines: Postgres's `real` has 4 bytes, SQLite's REAL 8.
+      .addColumn('longitude', 'double precision')
+      .addColumn('latitude', 'double precision')
       .addColumn('description', 'text')
       .addColumn('received_at', 'text', (col) => col.notNull())
       .execute();

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { ProjectionRunner } from '../projections/projection-runner.ts';
 import { apiProjections } from '../projections/control-plane.ts';
 import type { Db, SqlDialectKind } from '../sql/database.ts';
+import type { PictureStorage } from '../storage/picture-storage.ts';
 import { createApp } from './app.ts';
 import { bootstrapEnterprise } from './bootstrap.ts';
 import type { ApiDeps } from './context.ts';
@@ -23,6 +24,8 @@ export interface ApiServiceOptions {
   readonly config: ArgusConfig;
   readonly logger: Logger;
   readonly assets?: ApiDeps['assets'];
+  /** Where intelligence pictures are kept (the runtime's adapter); none refuses pictures. */
+  readonly pictureStorage?: PictureStorage;
   /** Where the generated AK/SK are shown once, on first start. */
   readonly announce: (text: string) => void;
 }
@@ -49,17 +52,20 @@ export async function startApiService(options: ApiServiceOptions): Promise<ApiSe
   const stop = new AbortController();
   void runner.run(stop.signal);
 
+  const secret = await loadPlatformSecret(db, config.ARGUS_SECRET);
+  const storage = options.pictureStorage;
   const app = createApp({
     store,
     db,
     runner,
-    tokens: new TokenService(await loadPlatformSecret(db, config.ARGUS_SECRET)),
+    tokens: new TokenService(secret),
     logger,
     sip: sipSettings(config),
     tokenTtlSeconds: config.ARGUS_TOKEN_TTL_S,
     controlLockSeconds: config.ARGUS_CONTROL_LOCK_S,
     callbacks: callbackSettings(config),
     ...(options.assets === undefined ? {} : { assets: options.assets }),
+    ...(storage === undefined ? {} : { pictures: { storage, secret } }),
   });
   return { app, runner, stop: () => stop.abort() };
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
+import { consoleRoutes } from '../console/routes.ts';
 import { ArgusError, errorCodes } from '../errors.ts';
 import type { ApiDeps, ApiEnv } from './context.ts';
 import { errorBody, httpMapping } from './http-errors.ts';
@@ -12,12 +13,14 @@ import { siteRouteDocs } from './openapi/site-route-docs.ts';
 import { consolePage } from './page.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { alarmRoutes } from './routes/alarms.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes, requireAccessToken } from './routes/auth.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { deviceOrgRoutes } from './routes/device-orgs.ts';
 import { deviceQueryRoutes } from './routes/device-queries.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { eventRoutes } from './routes/events.ts';
+import { intelligenceRoutes } from './routes/intelligence.ts';
 import { liveRoutes } from './routes/live.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { operatorRoutes } from './routes/operator.ts';
@@ -25,6 +28,7 @@ import { playbackRoutes } from './routes/playback.ts';
 import { ptzRoutes } from './routes/ptz.ts';
 import { recordRoutes } from './routes/records.ts';
 import { servicePackageRoutes } from './routes/resources.ts';
+import { shareRoutes } from './routes/shares.ts';
 
 /** The API's version, as `/openapi.json` states it. */
 export const apiVersion = '0.1.0';
@@ -74,6 +78,7 @@ export function createApp(deps: ApiDeps) {
   app.get('/openapi.json', (c) => c.json(openApiDocument(registry, apiVersion, app.routes)));
   app.get('/docs', (c) => c.html(docsPage));
   registry.document(...siteRouteDocs);
+  app.route('/', consoleRoutes(registry));
 
   app.route('/', authRoutes(deps, registry));
   app.route('/', operatorRoutes(deps, registry));
@@ -87,7 +92,10 @@ export function createApp(deps: ApiDeps) {
   app.route('/', playbackRoutes(deps, registry));
   app.route('/', ptzRoutes(deps, registry));
   app.route('/', alarmRoutes(deps, registry));
+  app.route('/', intelligenceRoutes(deps, registry));
+  app.route('/', alertRoutes(deps, registry, {}));
   app.route('/', servicePackageRoutes(deps, registry));
+  app.route('/', shareRoutes(deps, registry));
   // The device and live handlers are plain Hono: their documented permission is checked here.
   registry.document(...deviceRouteDocs);
   for (const spec of deviceRouteDocs) {

@@ -5,6 +5,7 @@ import type { Db } from '../sql/database.ts';
 import type { Principal } from '../auth/permissions.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { CallbackSettings } from '../fanout/callback-verification.ts';
+import type { PictureStorage } from '../storage/picture-storage.ts';
 
 /** What the API needs from its runtime entry. */
 export interface ApiDeps {
@@ -29,6 +30,11 @@ export interface ApiDeps {
   readonly now?: () => Date;
   /** Static files the runtime provides (the player library), by path under /assets/. */
   readonly assets?: Readonly<Record<string, { body: Uint8Array | string; contentType: string }>>;
+  /**
+   * Where intelligence pictures are kept and the secret their URLs are signed with; without
+   * it, pictures are refused (503) and data without pictures is still recorded.
+   */
+  readonly pictures?: { readonly storage: PictureStorage; readonly secret: string };
 }
 
 export interface ApiEnv {

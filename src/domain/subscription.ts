@@ -7,7 +7,12 @@
 import { ArgusError, errorCodes } from '../errors.ts';
 
 /** The IVM subscription types Argus delivers; each carries one message type. */
-export const subscriptionTypes = ['DEVICE_STATUS', 'DEVICE_ALARM', 'DEVICE_UNBIND'] as const;
+export const subscriptionTypes = [
+  'DEVICE_STATUS',
+  'DEVICE_ALARM',
+  'DEVICE_UNBIND',
+  'INTELLIGENCE_DATA',
+] as const;
 export type SubscriptionType = (typeof subscriptionTypes)[number];
 
 /** The message type (envelope `message_type`) each subscription type receives. */
@@ -15,6 +20,7 @@ export const messageTypeOf = {
   DEVICE_STATUS: 'device_status',
   DEVICE_ALARM: 'device_alarm',
   DEVICE_UNBIND: 'device_unbind',
+  INTELLIGENCE_DATA: 'intelligence_data',
 } as const satisfies Record<SubscriptionType, string>;
 
 export type MessageType = (typeof messageTypeOf)[SubscriptionType];

@@ -7,6 +7,11 @@
  */
 import { deviceIdOfAlarmStream, type AlarmEvent } from '../domain/alarm.ts';
 import type { DeviceEvent } from '../domain/device.ts';
+import {
+  deviceIdOfIntelligenceStream,
+  pictureTypes,
+  type IntelligenceEvent,
+} from '../domain/intelligence.ts';
 import type { MessageType } from '../domain/subscription.ts';
 import type { RecordedEvent } from '../event-store/event-store.ts';
 
@@ -25,7 +30,7 @@ export interface DeviceMessage {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
-type MessageEvent = DeviceEvent | AlarmEvent;
+type MessageEvent = DeviceEvent | AlarmEvent | IntelligenceEvent;
 type Mappers = {
   [T in MessageEvent['type']]?: (data: Extract<MessageEvent, { type: T }>['data']) => DeviceMessage;
 };
@@ -73,6 +78,21 @@ const mappers: Mappers = {
       occur_time: data.alarmTime,
     },
   }),
+  // Pictures are not in the message: fetched by data_id (intelligence-data/pictures).
+  IntelligenceDataReceived: (data) => ({
+    messageType: 'intelligence_data',
+    deviceId: data.deviceId,
+    data: {
+      data_id: data.dataId,
+      data_type: data.dataType,
+      device_id: data.deviceId,
+      channel_id: data.channelId,
+      attributes: data.attributes,
+      picture_types: pictureTypes.filter((type) => data.pictures[type] !== undefined),
+      alarm_id: data.alarmId ?? null,
+      occur_time: data.time,
+    },
+  }),
 };
 
 function deviceStatus(
@@ -93,7 +113,10 @@ function deviceStatus(
 /** The message an event of the log makes, undefined for events that are not messages. */
 export function messageOf(event: RecordedEvent): DeviceMessage | undefined {
   const fromDevice = event.streamName.startsWith('device-');
-  if (!fromDevice && deviceIdOfAlarmStream(event.streamName) === undefined) return undefined;
+  const fromFacts =
+    deviceIdOfAlarmStream(event.streamName) !== undefined ||
+    deviceIdOfIntelligenceStream(event.streamName) !== undefined;
+  if (!fromDevice && !fromFacts) return undefined;
   const mapper = mappers[event.type as MessageEvent['type']] as
     ((data: unknown) => DeviceMessage) | undefined;
   return mapper?.(event.data);

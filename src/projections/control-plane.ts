@@ -13,7 +13,9 @@ import type { ControlPlaneTables } from '../read-models/control-plane-tables.ts'
 import type { Database } from '../sql/database.ts';
 import type { Projection } from './projection.ts';
 import { alarmProjection } from './alarm-projection.ts';
+import { intelligenceProjection } from './intelligence-projection.ts';
 import { servicePackageProjection } from './package-projection.ts';
+import { shareProjection } from './share-projection.ts';
 import { readModelsProjection } from './read-models.ts';
 import { subscriptionProjection } from './subscription-projection.ts';
 
@@ -43,6 +45,8 @@ export const apiProjections: readonly Projection[] = [
   subscriptionProjection,
   alarmProjection,
   servicePackageProjection,
+  shareProjection,
+  intelligenceProjection,
 ];
 
 const handlers: Handlers = {

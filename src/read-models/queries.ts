@@ -228,10 +228,13 @@ function inList(values: readonly string[]): string[] {
   return values.length === 0 ? [''] : [...values];
 }
 
-/** `column` contains `text` literally: `%` and `_` in it match only themselves. */
+/**
+ * `column` contains `text` literally (`%` and `_` in it match only themselves), ignoring ASCII
+ * case on every engine: SQLite's `like` does, Postgres's does not.
+ */
 function contains(column: string, text: string) {
   const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+  return sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`;
 }
 
 /** The media node that started last: where new devices are told to register. */

@@ -1,5 +1,5 @@
 /**
- * The console page plays a channel live in a real browser (Debian's Chromium) over each
+ * The console's live wall plays a channel in a real browser (Debian's Chromium) over each
  * protocol: HTTP-FLV and WS-FLV through mpegts.js, HLS through hls.js; H.264 with AAC.
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ describe('console playback in Chromium', { skip: chromiumMissing }, () => {
     platform.removeData();
   });
 
-  /** A console page logged in with AK/SK, the device listed ONLINE. */
+  /** A console page signed in with AK/SK, the device listed ONLINE, then a 1-tile wall. */
   async function openConsole(): Promise<{ page: Page; problems: string[] }> {
     const page = await browser!.newPage();
     const problems: string[] = [];
@@ -41,23 +41,28 @@ describe('console playback in Chromium', { skip: chromiumMissing }, () => {
     await page.fill('#user-id', platform.userId);
     await page.fill('#ak', platform.ak);
     await page.fill('#sk', platform.sk);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('td.ONLINE', { timeout: 15_000 });
+    await page.click('#sign-in-enterprise button[type=submit]');
+    await page.waitForSelector(`tr[data-device-id="${deviceId}"][data-state=ONLINE]`, {
+      timeout: 15_000,
+    });
+    await page.click('nav a[href="#/wall"]');
+    await page.selectOption('#wall-size', '1');
     return { page, problems };
   }
 
   /** Plays the channel over `protocol`; the picture's size and the time 2 s apart. */
   async function play(page: Page, protocol: string) {
-    await page.selectOption('#protocol', protocol);
-    await page.click('button.play');
+    await page.selectOption('#wall-protocol', protocol);
+    await page.click('li.channel button.add-to-wall');
+    const player = '.tile[data-tile="0"] video';
     await page.waitForFunction(
-      () => (document.getElementById('player') as HTMLVideoElement).videoWidth > 0,
-      undefined,
+      (selector) => (document.querySelector(selector) as HTMLVideoElement).videoWidth > 0,
+      player,
       { timeout: 30_000 },
     );
     const video = () =>
-      page.evaluate(() => {
-        const v = document.getElementById('player') as HTMLVideoElement;
+      page.$eval(player, (element) => {
+        const v = element as HTMLVideoElement;
         // Chromium counts the audio it decoded: the AAC track plays too.
         const audio = (v as HTMLVideoElement & { webkitAudioDecodedByteCount?: number })
           .webkitAudioDecodedByteCount;
@@ -65,11 +70,12 @@ describe('console playback in Chromium', { skip: chromiumMissing }, () => {
       });
     const start = await video();
     await page.waitForTimeout(2500);
-    return { start, later: await video(), error: await page.textContent('#error') };
+    const error = await page.textContent('.tile[data-tile="0"] .tile-status');
+    return { start, later: await video(), error };
   }
 
   for (const [protocol, title] of [
-    ['HTTP_FLV', 'logs in with AK/SK, lists the device and plays its channel over HTTP-FLV'],
+    ['HTTP_FLV', 'signs in with AK/SK, lists the device and plays its channel over HTTP-FLV'],
     ['WS_FLV', 'plays the channel over WS-FLV (mpegts.js on a WebSocket)'],
     ['HTTP_HLS', 'plays the channel over HLS (hls.js, fMP4 segments)'],
   ] as const) {

@@ -1,16 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { pino } from 'pino';
 
 import type { ArgusConfig } from '../../src/config.ts';
 import type { Logger } from '../../src/logger.ts';
-import { openSqliteDatabase } from '../../schema/sqlite-node.ts';
+import { databaseDialect, openNodeDatabase } from '../../schema/node-database.ts';
 
-/** The embedded database file under the data directory, created on first start. */
+export { databaseDialect };
+
+/**
+ * The database of events and read models, migrated: Postgres where `ARGUS_DATABASE_URL` names
+ * one, else the embedded SQLite file under the data directory, created on first start.
+ */
 export async function openEmbeddedDatabase(config: ArgusConfig) {
-  mkdirSync(config.ARGUS_DATA_DIR, { recursive: true });
-  return openSqliteDatabase(join(config.ARGUS_DATA_DIR, 'argus.db'));
+  const { db } = await openNodeDatabase(config);
+  return db;
 }
 
 export function createLogger(config: ArgusConfig, name: string): Logger {

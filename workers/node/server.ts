@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 import { serve } from '@hono/node-server';
 
@@ -12,19 +13,23 @@ import { readConfig } from '../../src/config.ts';
 import { SqlEventStore } from '../../src/event-store/sql-event-store.ts';
 import { deliveryPolicy } from '../../src/fanout/callback-settings.ts';
 import { DeliveryLoop } from '../../src/fanout/delivery-loop.ts';
-import { createLogger, openEmbeddedDatabase } from './runtime.ts';
+import { alertLoop } from '../../src/fanout/alerts/default-alert-loop.ts';
+import { FilePictureStorage } from './file-picture-storage.ts';
+import { createLogger, databaseDialect, openEmbeddedDatabase } from './runtime.ts';
 
 const config = readConfig(process.env);
 const logger = createLogger(config, 'api');
 const db = await openEmbeddedDatabase(config);
+const dialect = databaseDialect(config);
 const require = createRequire(import.meta.url);
 
 const service = await startApiService({
   db,
-  dialect: 'sqlite',
+  dialect,
   config,
   logger,
   announce: (text) => console.log(text),
+  pictureStorage: new FilePictureStorage(join(config.ARGUS_DATA_DIR, 'pictures')),
   assets: playerAssets({
     mpegtsJs: readFileSync(require.resolve('mpegts.js/dist/mpegts.js')),
     hlsJs: readFileSync(require.resolve('hls.js/dist/hls.min.js')),
@@ -35,11 +40,14 @@ const service = await startApiService({
 const deliveries = new AbortController();
 void new DeliveryLoop({
   db,
-  dialect: 'sqlite',
-  store: new SqlEventStore({ db, dialect: 'sqlite' }),
+  dialect,
+  store: new SqlEventStore({ db, dialect }),
   logger: logger.child({ component: 'fanout' }),
   policy: deliveryPolicy(config),
 }).run(deliveries.signal);
+void alertLoop({ db, dialect, logger: logger.child({ component: 'alerts' }) }).run(
+  deliveries.signal,
+);
 
 const server = serve(
   { fetch: service.app.fetch, hostname: config.ARGUS_HTTP_HOST, port: config.ARGUS_HTTP_PORT },

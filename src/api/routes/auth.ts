@@ -16,6 +16,7 @@ import { ArgusError, errorCodes } from '../../errors.ts';
 import { findAccount, findSession } from '../../read-models/control-plane-queries.ts';
 import { findCredential } from '../../read-models/queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
+import { sharedPrincipal } from '../share-access.ts';
 import { defineRoute, type RouteRegistry } from '../openapi/registry.ts';
 import { readYourWrites } from './read-your-writes.ts';
 
@@ -232,6 +233,10 @@ async function authenticate(
   }
   const claims = await deps.tokens.verifyAccessToken(token, now);
   if (userId !== claims.userId) {
+    // A grantee may reach the owner's tenant for what was shared with them only (share-access.ts).
+    const shared =
+      'loginName' in claims ? await sharedPrincipal(c, deps, claims, userId, now) : undefined;
+    if (shared !== undefined) return { claims, principal: shared };
     throw new ArgusError(
       errorCodes.FORBIDDEN,
       `Cannot access enterprise ${userId}: not the token's`,

@@ -21,6 +21,7 @@ import {
   type Device,
   type DeviceEvent,
 } from '../../domain/device.ts';
+import { assertDeviceRoom } from '../../domain/device-share.ts';
 import { streamNames } from '../../event-store/event-store.ts';
 import { ArgusError, errorCodes } from '../../errors.ts';
 import {
@@ -31,6 +32,7 @@ import {
   listChannels,
   listDevices,
 } from '../../read-models/queries.ts';
+import { countOwnedDevices } from '../../read-models/share-queries.ts';
 import type { ApiDeps, ApiEnv } from '../context.ts';
 import { assertDeviceInScope, assertOrgInScope, departmentOrgIds } from '../department-scope.ts';
 import { batchResult, describe } from '../http-errors.ts';
@@ -454,6 +456,9 @@ async function addDevices(
   // A department manager's devices go to their department unless they say where.
   const defaultOrg = scope === undefined ? rootOrgId : c.get('principal').deviceOrgId;
   const orgExists = orgChecker(deps, userId);
+  // A personal account owns at most 64 devices (device-share.ts); the 65th item is refused.
+  const personal = c.get('principal').role === 'PERSONAL';
+  let owned = personal ? await countOwnedDevices(deps.db, userId) : 0;
 
   const devices = [];
   let lastPosition = 0;
@@ -464,6 +469,7 @@ async function addDevices(
         throw new ArgusError(errorCodes.NOT_FOUND, `Cannot add device: no organisation ${orgId}`);
       }
       assertOrgInScope(scope, orgId, 'add device');
+      if (personal) assertDeviceRoom(item.device_id, owned);
       return handleCommand(
         deps.store,
         streamNames.device(item.device_id),
@@ -484,8 +490,10 @@ async function addDevices(
       (result) => ({ ok: true as const, position: result.append?.lastPosition ?? 0 }),
       (error: unknown) => ({ ok: false as const, error }),
     );
-    if (outcome.ok) lastPosition = Math.max(lastPosition, outcome.position);
-    else
+    if (outcome.ok) {
+      lastPosition = Math.max(lastPosition, outcome.position);
+      owned += 1;
+    } else
       c.get('logger').warn(
         { deviceId: item.device_id, reason: describe(outcome.error) },
         'device not added',

@@ -5,9 +5,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Platform } from '../../support/platform.ts';
 import type { RunningProcess } from '../../support/processes.ts';
-import { cpuSeconds, hostBusySeconds, rssMiB } from './proc-stats.ts';
+import type { NodeProfiler } from './node-profiler.ts';
+import { cpuSeconds, hostBusySeconds, rssMiB, threadCpuSeconds } from './proc-stats.ts';
 import type { StepResult } from './report.ts';
 import { liveUrls, openViewers, type BenchChannel } from './streams.ts';
 import type { FlvViewer } from './viewer.ts';
@@ -24,6 +28,8 @@ export interface BenchContext {
   readonly platform: Platform;
   readonly sender: RunningProcess;
   readonly channels: readonly BenchChannel[];
+  /** Where given, each step's steady windows are profiled into `dir` (`--profile`). */
+  readonly profile?: { readonly profiler: NodeProfiler; readonly dir: string };
 }
 
 export interface MatrixResult {
@@ -39,6 +45,8 @@ interface Window {
   benchCpuPercent: number;
   hostCpuPercent: number;
   rssMiB: number;
+  /** CPU seconds of the media node per kind of thread over the window. */
+  threadSeconds: Map<string, number>;
   bytes: number;
   seconds: number;
 }
@@ -48,6 +56,7 @@ async function measure(context: BenchContext, viewers: FlvViewer[], ms: number):
   const nodePid = context.platform.media.child.pid ?? 0;
   const senderPid = context.sender.child.pid ?? 0;
   const bytesBefore = viewers.reduce((sum, v) => sum + v.bytes, 0);
+  const threads0 = threadCpuSeconds(nodePid);
   const [host0, node0, sender0, bench0, t0] = [
     hostBusySeconds(),
     cpuSeconds(nodePid),
@@ -63,6 +72,10 @@ async function measure(context: BenchContext, viewers: FlvViewer[], ms: number):
   }
   const seconds = (performance.now() - t0) / 1000;
   const bench = process.cpuUsage(bench0);
+  const threadSeconds = new Map<string, number>();
+  for (const [kind, used] of threadCpuSeconds(nodePid)) {
+    threadSeconds.set(kind, used - (threads0.get(kind) ?? 0));
+  }
   return {
     cpuPercent: ((cpuSeconds(nodePid) - node0) / seconds) * 100,
     senderCpuPercent: ((cpuSeconds(senderPid) - sender0) / seconds) * 100,
@@ -70,9 +83,24 @@ async function measure(context: BenchContext, viewers: FlvViewer[], ms: number):
     hostCpuPercent: ((hostBusySeconds() - host0) / seconds) * 100,
     // Mean of one sample a second: V8's heap breathes by megabytes between collections.
     rssMiB: rss.reduce((sum, value) => sum + value, 0) / rss.length,
+    threadSeconds,
     bytes: viewers.reduce((sum, v) => sum + v.bytes, 0) - bytesBefore,
     seconds,
   };
+}
+
+/** Runs `work` under the media node's profiler where profiling, writing `<name>.cpuprofile`. */
+async function profiled<T>(context: BenchContext, name: string, work: () => Promise<T>) {
+  const { profile } = context;
+  if (profile === undefined) return work();
+  await profile.profiler.startGcCount();
+  await profile.profiler.start();
+  const result = await work();
+  await profile.profiler.stop(join(profile.dir, `${name}.cpuprofile`));
+  const gc = await profile.profiler.gcCount();
+  const memory = await profile.profiler.memory();
+  writeFileSync(join(profile.dir, `${name}.json`), JSON.stringify({ gc, memory }, null, 2));
+  return result;
 }
 
 /** WINDOWS windows back to back: the median CPU of each process, bytes and RSS of all. */
@@ -88,9 +116,18 @@ async function measureSteady(context: BenchContext, viewers: FlvViewer[]): Promi
     benchCpuPercent: median((w) => w.benchCpuPercent),
     hostCpuPercent: median((w) => w.hostCpuPercent),
     rssMiB: sum((w) => w.rssMiB) / windows.length,
+    threadSeconds: sumThreads(windows),
     bytes: sum((w) => w.bytes),
     seconds: sum((w) => w.seconds),
   };
+}
+
+function sumThreads(windows: readonly Window[]): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const window of windows) {
+    for (const [kind, used] of window.threadSeconds) total.set(kind, (total.get(kind) ?? 0) + used);
+  }
+  return total;
 }
 
 /** Starts streams for `channels`: one viewer each until its first frame, then it leaves. */
@@ -117,7 +154,7 @@ export async function runMatrix(
   context: BenchContext,
   matrix: [number, number[]][],
 ): Promise<MatrixResult> {
-  const idleWindow = await measure(context, [], IDLE_WINDOW_MS);
+  const idleWindow = await profiled(context, 'idle', () => measure(context, [], IDLE_WINDOW_MS));
   const idle = { cpuPercent: idleWindow.cpuPercent, rssMiB: idleWindow.rssMiB };
   const steps: StepResult[] = [];
   const streamStartMs: number[] = [];
@@ -140,7 +177,7 @@ export async function runMatrix(
       viewers = [...viewers, ...fresh];
       await sleep(WARM_UP_MS);
       for (const viewer of viewers) viewer.recording = true;
-      const window = await measureSteady(context, viewers);
+      const window = await profiled(context, `n${n}-m${m}`, () => measureSteady(context, viewers));
       for (const viewer of viewers) viewer.recording = false;
       if (m === 0) ingestCpuPercent = window.cpuPercent;
       if (m === 0) baseRss = { streams: n, rssMiB: window.rssMiB };
@@ -159,6 +196,9 @@ export async function runMatrix(
         senderCpuPercent: window.senderCpuPercent,
         benchCpuPercent: window.benchCpuPercent,
         hostCpuPercent: window.hostCpuPercent,
+        threadCpuPercent: new Map(
+          [...window.threadSeconds].map(([kind, used]) => [kind, (used / window.seconds) * 100]),
+        ),
       });
     }
     for (const viewer of viewers) viewer.close();

@@ -21,6 +21,28 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds per kind of thread: `main` (JavaScript, the event loop, and the garbage
+ * collector's main-thread part) and the others by `comm` with digits dropped. Node 20 leaves
+ * V8's workers (the collector's parallel and concurrent work, compilers) and the libuv pool
+ * named `node`, shown as `helpers`. Threads that ended meanwhile are lost.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byKind = new Map<string, number>();
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const comm = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      const named = comm.replace(/\d+$/, '').trim();
+      const kind = task === String(pid) ? 'main' : named === 'node' ? 'helpers' : named;
+      const fields = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ');
+      byKind.set(kind, (byKind.get(kind) ?? 0) + Number(fields[0] ?? 0) / 1e9);
+    }
+  } catch {
+    // The process or a thread ended while being read.
+  }
+  return byKind;
+}
+
 /** utime + stime (fields 14 and 15 of /proc/<pid>/stat, after the parenthesised name). */
 function statCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -26,6 +26,8 @@ export interface StepResult {
   readonly benchCpuPercent: number;
   /** The whole host, % of one core: more than the three above means other work shared it. */
   readonly hostCpuPercent: number;
+  /** The media node's CPU per kind of thread (proc-stats.ts), % of one core, whole step. */
+  readonly threadCpuPercent: ReadonlyMap<string, number>;
 }
 
 /** ZLMediaKit on a 2 Mbit/s 25 fps PS stream (issue 3). */
@@ -105,6 +107,22 @@ export function formatTable(steps: readonly StepResult[]): string {
   const rows = [HEADINGS, ...steps.map(row)];
   const widths = HEADINGS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}
+
+/**
+ * Where the media node's CPU went per step, by kind of thread: the main thread runs the
+ * JavaScript and the event loop, V8's workers the collector's parallel and concurrent parts.
+ */
+export function formatThreads(steps: readonly StepResult[]): string {
+  return steps
+    .map((step) => {
+      const kinds = [...step.threadCpuPercent]
+        .filter(([, percent]) => percent >= 0.005)
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, percent]) => `${kind} ${percent.toFixed(2)}`);
+      return `N=${step.streams} M=${step.viewersPerStream} node threads %core: ${kinds.join(', ')}`;
+    })
+    .join('\n');
 }
 
 /** What each column means, printed under the table. */

@@ -335,4 +335,84 @@ describe('tenant isolation', () => {
     for (const line of unchecked) t.diagnostic(`input refused, walked only on the path: ${line}`);
     assert.deepEqual(leaks, []);
   });
+
+  it("every route refuses a grantee on the owner's path but what the share allows", async (t) => {
+    // Personal account P shares one channel with grantee G for live only; P also owns a device
+    // it never shared. G's token walks every route on P's path naming either device.
+    const owner = tenants[1];
+    assert.ok(owner !== undefined);
+    const grantee = await operator(p, '/operator/personal-accounts', {
+      login_name: 'gail-grantee',
+      password: 'gail-password',
+      name: 'Gail',
+    });
+    const granteeToken = await p.loginAs('gail-grantee', 'gail-password');
+    const shared = await p.call(
+      'POST',
+      `/v1/${owner.userId}/devices/${owner.values['device_id']}/shares`,
+      {
+        token: owner.token,
+        body: {
+          login_name: 'gail-grantee',
+          permissions: ['live'],
+          channel_id: owner.values['channel_id'],
+        },
+      },
+    );
+    assert.equal(shared.status, 200, shared.text);
+    const unsharedId = '34020000001320000703';
+    await givenDevices(p, owner.token, [unsharedId], owner.values['device_org_id'], owner.userId);
+    const unsharedLens = channel(unsharedId, 1, 'Pat unshared lens');
+    await givenOnline(p, unsharedId, [unsharedLens]);
+    const unshared = { ...owner.values, device_id: unsharedId, channel_id: unsharedLens.channelId };
+
+    const liveRoute = 'post /v2/{user_id}/devices/channels/media/live-connections';
+    const routes = tenantRoutes();
+    const leaks: string[] = [];
+    const held = await holdings(owner);
+    for (const [what, values] of [
+      ['unshared', unshared],
+      ['shared', owner.values],
+    ] as const) {
+      for (const route of routes) {
+        const r = request(route, owner.userId, values);
+        const options =
+          r.body === undefined ? { token: granteeToken } : { token: granteeToken, body: r.body };
+        const answer = await p.call(r.method, r.path, options);
+        const key = `${route.method} ${route.path}`;
+        if (what === 'shared' && key === liveRoute) {
+          // The one call the share allows: admitted, and the item is not refused for access.
+          const code = answer.json?.channels?.[0]?.result?.code;
+          if (
+            answer.status !== 200 ||
+            code === ghostCodes.forbidden ||
+            code === ghostCodes.notFound
+          ) {
+            leaks.push(
+              `${key} (shared): not admitted: ${answer.status} ${answer.text.slice(0, 160)}`,
+            );
+          }
+          continue;
+        }
+        if (answer.status !== 403 && answer.status !== 404) {
+          leaks.push(
+            `${r.method} ${r.path} (${what}): ${answer.status} ${answer.text.slice(0, 160)}`,
+          );
+        }
+      }
+    }
+    assert.deepEqual(await holdings(owner), held, `${owner.name} changed`);
+    const own = await p.call('GET', `/v1/${grantee['user_id']}/shared-devices`, {
+      token: granteeToken,
+    });
+    assert.deepEqual(
+      own.json.devices.map((d: Json) => d.device_id),
+      [owner.values['device_id']],
+    );
+    t.diagnostic(`${routes.length} routes walked twice with a grantee's token`);
+    assert.deepEqual(leaks, []);
+  });
 });
+
+/** The error codes of refused batch items. */
+const ghostCodes = { forbidden: 'IVM.10000003', notFound: 'IVM.10000004' };
