@@ -5,7 +5,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { Viewer } from './flv-stream-hub.ts';
 import type { LiveRequest, LiveSessions } from './live-sessions.ts';
+
+/**
+ * Attaches a viewer to an FLV source (a live session, a playback session), starting it where
+ * needed; resolves with the detach function.
+ */
+export type AttachViewer = (viewer: Viewer) => Promise<() => void>;
 
 /**
  * Serves the live stream on `response` until the viewer leaves or the stream ends.
@@ -17,6 +24,18 @@ export async function serveHttpFlv(
   response: ServerResponse,
   live: LiveRequest,
 ): Promise<void> {
+  return serveFlvOverHttp((viewer) => sessions.attach(live, viewer), request, response);
+}
+
+/**
+ * Serves any FLV source on `response` until the viewer leaves or the source ends.
+ * @throws what `attach` throws, before anything was sent
+ */
+export async function serveFlvOverHttp(
+  attach: AttachViewer,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   let closed = false;
   let detach = () => {};
   const finish = () => {
@@ -25,7 +44,7 @@ export async function serveHttpFlv(
   };
   request.socket.on('close', finish);
 
-  detach = await sessions.attach(live, {
+  detach = await attach({
     write(chunk) {
       if (closed) return;
       startFlv(response);

@@ -23,7 +23,11 @@ import { ArgusError, errorCodes } from '../../src/errors.ts';
 import type { DownloadSessions } from './download-sessions.ts';
 import type { HlsStream } from './hls-stream.ts';
 import type { PlaybackControl, PlaybackSessions } from './playback-sessions.ts';
-import { servePlaybackFlv, servePlaybackWsFlv } from './playback-viewers.ts';
+import { serveFlvOverHttp } from './http-flv-viewer.ts';
+import { serveFlvOverWebSocket, type WsEnding } from './ws-flv-viewer.ts';
+
+/** Close code 1000 (RFC 6455 §7.4.1): the recording ended normally. */
+const RECORDING_ENDED: WsEnding = { code: 1000, reason: 'recording ended' };
 
 const flvPath = /^\/playback\/([0-9A-Za-z-]{8,64})\.flv$/;
 const hlsPath =
@@ -62,7 +66,7 @@ export class PlaybackRoutes {
       const open = await this.#authorise(flv[1] ?? '', token);
       const attach = (viewer: Parameters<PlaybackSessions['attach']>[1]) =>
         this.#options.playback.attach(open, viewer);
-      return servePlaybackFlv(attach, request, response);
+      return serveFlvOverHttp(attach, request, response);
     }
     const hls = hlsPath.exec(url.pathname);
     if (method === 'GET' && hls !== null) {
@@ -93,7 +97,7 @@ export class PlaybackRoutes {
     const open = await this.#authorise(flv[1] ?? '', url.searchParams.get('token'));
     const attach = (viewer: Parameters<PlaybackSessions['attach']>[1]) =>
       this.#options.playback.attach(open, viewer);
-    await servePlaybackWsFlv(attach, ws, upgrade);
+    await serveFlvOverWebSocket(attach, ws, upgrade, RECORDING_ENDED);
     return true;
   }
 

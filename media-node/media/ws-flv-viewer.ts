@@ -9,10 +9,17 @@ import type { Duplex } from 'node:stream';
 
 import type { WebSocket, WebSocketServer } from 'ws';
 
+import type { AttachViewer } from './http-flv-viewer.ts';
 import type { LiveRequest, LiveSessions } from './live-sessions.ts';
 
-/** Close code 1001 "going away" (RFC 6455 §7.4.1): the stream ended. */
-const GOING_AWAY = 1001;
+/** How the socket is closed when its source ends (RFC 6455 §7.4.1). */
+export interface WsEnding {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** Close code 1001 "going away": the live stream ended. */
+const LIVE_ENDED: WsEnding = { code: 1001, reason: 'stream ended' };
 /** Close code 1008 "policy violation": the viewer fell too far behind. */
 const POLICY_VIOLATION = 1008;
 
@@ -27,6 +34,22 @@ export async function serveWsFlv(
   upgrade: { request: IncomingMessage; socket: Duplex; head: Buffer },
   live: LiveRequest,
 ): Promise<void> {
+  const attach: AttachViewer = (viewer) => sessions.attach(live, viewer);
+  return serveFlvOverWebSocket(attach, server, upgrade, LIVE_ENDED);
+}
+
+/**
+ * Attaches a WebSocket viewer to any FLV source: the source is started first (an error leaves
+ * the socket to the caller, still HTTP), then the handshake is completed and FLV flows; the
+ * socket is closed with `ending` when the source ends.
+ * @throws what `attach` throws
+ */
+export async function serveFlvOverWebSocket(
+  attach: AttachViewer,
+  server: WebSocketServer,
+  upgrade: { request: IncomingMessage; socket: Duplex; head: Buffer },
+  ending: WsEnding,
+): Promise<void> {
   const pending: Uint8Array[] = [];
   let ws: WebSocket | undefined;
   let closed = false;
@@ -37,7 +60,7 @@ export async function serveWsFlv(
   };
   upgrade.socket.on('close', finish);
 
-  detach = await sessions.attach(live, {
+  detach = await attach({
     write(chunk) {
       if (closed) return;
       if (ws === undefined) pending.push(chunk);
@@ -45,7 +68,7 @@ export async function serveWsFlv(
     },
     end() {
       closed = true;
-      ws?.close(GOING_AWAY, 'stream ended');
+      ws?.close(ending.code, ending.reason);
     },
     abort(reason) {
       ws?.close(POLICY_VIOLATION, reason.slice(0, 120));
