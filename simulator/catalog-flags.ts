@@ -39,8 +39,9 @@ export const FLEET_OPTIONS = {
   'alarm-every': { type: 'string' },
 } as const;
 
-export const FLEET_USAGE = `  [--catalog-per-message 4] [--catalog-shuffle] [--catalog-duplicates 0.1]
-  [--names default|gbk|utf8] [--notify-after S] [--alarm-every S]`;
+export const FLEET_USAGE =
+  '  [--catalog-per-message 4] [--catalog-shuffle] [--catalog-duplicates 0.1]\n' +
+  '  [--names default|gbk|utf8] [--notify-after S] [--alarm-every S]';
 
 /**
  * Reads the flags through `get` (flag value or environment).

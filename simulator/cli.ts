@@ -1,7 +1,8 @@
 /**
  * The device simulator's entry: a GB/T 28181 IP camera on the command line.
  *
- *   tsx simulator/cli.ts --server 127.0.0.1:5060 --device-id 34020000001320000001 --password 12345678
+ *   tsx simulator/cli.ts --server 127.0.0.1:5060 --device-id 34020000001320000001 \
+ *     --password 12345678
  *
  * Prints one JSON line per event on stdout; messages for people go to stderr. Exit status:
  * 0 after SIGTERM/SIGINT, 2 where registration is refused, 64 on bad flags, 1 otherwise.

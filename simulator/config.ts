@@ -65,8 +65,9 @@ const OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
-export const USAGE = `Usage: tsx simulator/cli.ts --server HOST:PORT --device-id ID --password SECRET
-  [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
+export const USAGE =
+  'Usage: tsx simulator/cli.ts --server HOST:PORT --device-id ID --password SECRET\n' +
+  `  [--transport udp|tcp] [--domain 3402000000] [--server-id 34020000002000000001]
   [--heartbeat 20] [--expires 3600] [--channels 1] [--local-port 0] [--local-ip ADDRESS]
   [--audio aac|g711a|none] [--codec h264|h265] [--refuse-tcp STATUS|udp]
   [--fault loss=PCT,reorder=N,duplicate=PCT,ssrc0,no-psm,seed=N]

@@ -69,7 +69,8 @@ export function readRecordInfoPage(message: ManscdpMessage): RecordInfoPage {
   if (Math.max(sumNum, raw.length) > RECORD_INFO_MAX_ITEMS) {
     throw new ArgusError(
       errorCodes.MANSCDP_TOO_LARGE,
-      `Cannot read RecordInfo: too many items: ${Math.max(sumNum, raw.length)} > ${RECORD_INFO_MAX_ITEMS}`,
+      `Cannot read RecordInfo: too many items: ${Math.max(sumNum, raw.length)} > ` +
+        `${RECORD_INFO_MAX_ITEMS}`,
     );
   }
   const items = raw.map((item, index) => readItem(item, index, message.deviceId));

@@ -5,7 +5,8 @@
  * - the same path upgraded to a WebSocket (RFC 6455 §4): WS-FLV (ws-flv-viewer.ts);
  * - `GET /live/{deviceId}/{channelId}/index.m3u8?token=…` and the segments it lists: HLS
  *   (hls-routes.ts);
- * - `/playback/…` and `/downloads/…`: recordings played back or downloaded (playback-routes.ts);
+ * - `/playback/…` and `/downloads/…`: recordings played back or downloaded
+ *   (playback-routes.ts);
  * - `GET /healthz`;
  * - `/internal/…`, for the API only (a control token): device control (control-router.ts);
  * - `GET /streams`, from loopback only: live sessions and their diagnostics

@@ -113,7 +113,8 @@ export function decideChangeAlertSettings(
   if (!Number.isInteger(alertWindowS) || alertWindowS < min || alertWindowS > max) {
     throw new ArgusError(
       errorCodes.VALIDATION,
-      `Cannot change alert settings: alert_window_s must be an integer from ${min} to ${max}: ${alertWindowS}`,
+      'Cannot change alert settings: ' +
+        `alert_window_s must be an integer from ${min} to ${max}: ${alertWindowS}`,
     );
   }
   const webPush = command.webPush ?? settings.webPush;

@@ -136,7 +136,8 @@ export function decideRevokeShare(
   if (grant === undefined || grant.ownerUserId !== command.ownerUserId) {
     throw new ArgusError(
       errorCodes.NOT_FOUND,
-      `Cannot revoke share: device ${state.deviceId} is not shared with ${command.granteeLoginName}`,
+      `Cannot revoke share: device ${state.deviceId} ` +
+        `is not shared with ${command.granteeLoginName}`,
     );
   }
   return [

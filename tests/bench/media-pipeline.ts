@@ -1,6 +1,6 @@
 /**
- * The live media path without sockets: RTP bytes → parse → reorder → PS demux → FLV mux, fed
- * with the committed clip muxed as a GB/T 28181 device would send it.
+ * The live media path without sockets: RTP bytes → parse → reorder → PS demux → FLV mux,
+ * fed with the committed clip muxed as a GB/T 28181 device would send it.
  */
 import { FlvH264Muxer } from '../../media-node/formats/flv.ts';
 import { PsDemuxer } from '../../media-node/formats/ps-demuxer.ts';

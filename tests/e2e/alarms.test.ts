@@ -62,7 +62,7 @@ describe('alarms end to end', () => {
     receiver.server.close();
   });
 
-  it('alarms from a device are answered, listed newest first and pushed as device_alarm', async () => {
+  it('device alarms are answered, listed newest first and pushed as device_alarm', async () => {
     const registered = await platform.call('POST', '/v1/{user_id}/messages/callback', {
       callback_url: receiver.url,
       subscription_type: 'DEVICE_ALARM',

@@ -85,7 +85,7 @@ describe('console in Chromium', { skip: chromiumMissing }, () => {
     await screenshots('devices-empty');
   });
 
-  it('adds a device through the wizard, which shows the camera settings and its registration', async () => {
+  it('adds a device by the wizard: it shows the camera settings and its registration', async () => {
     await page.click('#add-device');
     await page.selectOption('#wizard-vendor', 'hikvision');
     await page.fill('#wizard-device-id', deviceId);
@@ -140,7 +140,7 @@ describe('console in Chromium', { skip: chromiumMissing }, () => {
     await page.waitForSelector(row);
   });
 
-  it('plays the 4 channels live on a 4-tile wall, put there by drag and drop and by keyboard', async () => {
+  it('plays 4 channels live on a 4-tile wall, put there by drag and drop or keyboard', async () => {
     await page.click('nav a[href="#/wall"]');
     await page.selectOption('#wall-size', '4');
     await page.waitForFunction(() => document.querySelectorAll('li.channel').length === 4);
@@ -225,7 +225,7 @@ describe('console in Chromium', { skip: chromiumMissing }, () => {
     await screenshots('alarms');
   });
 
-  it('signs out, and returns to sign-in with a message when the session is no longer valid', async () => {
+  it('signs out, and returns to sign-in with a message once the session is invalid', async () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in-enterprise');
 

@@ -77,7 +77,8 @@ describe('device queries through the control channel', () => {
       [
         "another node's token",
         {
-          Authorization: `Bearer ${await tokens.issueControl({ userId: platform.userId, nodeId: 'media-9' })}`,
+          Authorization:
+            'Bearer ' + (await tokens.issueControl({ userId: platform.userId, nodeId: 'media-9' })),
         },
       ],
     ];

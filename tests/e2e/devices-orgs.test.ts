@@ -73,7 +73,7 @@ describe('devices in organisations end to end', () => {
     assert.equal(await sendKeepalive(), 200);
   });
 
-  it('a deleted device is refused by the media node, and registers again once added again', async () => {
+  it('a deleted device is refused by the media node and registers once added again', async () => {
     const deleted = await platform.call('POST', '/v1/{user_id}/devices/batch-delete', {
       devices: [deviceId],
     });

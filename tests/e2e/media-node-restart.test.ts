@@ -50,7 +50,7 @@ describe('media node restart', { skip: ffprobeMissing }, () => {
     platform.removeData();
   });
 
-  it('kill -9 during a live stream: the restarted node BYEs the old call; a new viewer gets video', async () => {
+  it('kill -9 in a live stream: the new node BYEs the old call; a viewer gets video', async () => {
     const cam = camera!;
     const url = await liveUrl(platform, { deviceId, channelId }, { transport: 'UDP' });
     const viewer = new AbortController();
@@ -97,7 +97,7 @@ describe('media node restart', { skip: ffprobeMissing }, () => {
     assert.equal(restarted['orphanedDialogs'], 0);
   });
 
-  it('a camera that answers and sends no RTP: the viewer gets an error, the session ends', async () => {
+  it('a camera that answers and sends no RTP: the viewer gets an error, session ends', async () => {
     const silentId = '34020000001320000022';
     await platform.call('POST', '/v1/{user_id}/devices/gb/batch-add', {
       devices: [{ device_id: silentId, device_name: 'Silent', device_password: password }],

@@ -84,7 +84,7 @@ describe('digest registration end to end', () => {
     platform.removeData();
   });
 
-  it('a SHA-256 device with its own user name registers, with Contact, Expires and Date', async () => {
+  it('a SHA-256 device with its own user name registers, with Contact, Expires, Date', async () => {
     const peer = await open();
     const first = await registerWith(peer, sha.id);
     assert.equal(first.status, 401);

@@ -87,7 +87,7 @@ describe('UDP fallback when a camera refuses RTP over TCP', { skip: ffprobeMissi
     assert.equal(camera.count(isEvent('invite')), 1, 'one retry only');
   });
 
-  it('a camera answering RTP/AVP to the TCP offer gets a BYE, then a UDP offer, and plays', async () => {
+  it('a camera answering RTP/AVP to a TCP offer gets BYE, then a UDP offer and plays', async () => {
     const camera = cameras.get(udpOnly.deviceId)!;
 
     const { video, stream, started } = await watchOverTcp(udpOnly.deviceId);

@@ -84,8 +84,9 @@ function assertNoVideoOut(frames: ElementaryFrame[], name: string): void {
   assert.equal(hls.segmenter.stats.skippedFrames, frames.length);
 }
 
+// The 1920x1080 IDR start is truncated, so no keyframe remains: FLV and HLS rightly hold no video.
 test(
-  'lal Hikvision RTP packets demux to two H.264 P-frames 3600 ticks apart and the 1920x1080 IDR start is dropped as truncated; no keyframe, so FLV and HLS rightly hold no video',
+  'lal Hikvision RTP packets demux to two H.264 P-frames 3600 ticks apart; the cut IDR is dropped',
   { skip: skipWithoutFixtures(...HIK_RTP) },
   () => {
     const datagrams = HIK_RTP.map(mustReadFixture);
@@ -112,7 +113,7 @@ test(
 );
 
 test(
-  'lal Hikvision RFC 4571 stream frames into the same 10 RTP packets, read in one piece or byte by byte',
+  'lal Hikvision RFC 4571 stream frames into the same 10 RTP packets, whole or byte by byte',
   { skip: skipWithoutFixtures(HIK_4571, ...HIK_RTP) },
   () => {
     const stream = mustReadFixture(HIK_4571);
@@ -132,8 +133,9 @@ test(
   },
 );
 
+// FFmpeg guesses mp3 here; the two P-frames are not decodable without their IDR.
 test(
-  'lal Hikvision PS without a stream map demuxes as H.264 from the NAL headers (FFmpeg guesses mp3): two P-frames, not decodable without their IDR',
+  'lal Hikvision PS without a stream map demuxes as H.264 from the NAL headers: two P-frames',
   { skip: skipWithoutFixtures(`${HIK}/hik-seq0-8.ps`) },
   () => {
     const { frames, demuxer } = demuxAll([mustReadFixture(`${HIK}/hik-seq0-8.ps`)]);
@@ -148,8 +150,9 @@ test(
   },
 );
 
+// The stream map carries HK descriptors; the IDR, cut at 1400 bytes, is not emitted broken.
 test(
-  'lal Hikvision IDR start: stream map H.264 + G.711µ with HK descriptors, SPS Main 1920x1080; the IDR cut at 1400 bytes is dropped, not emitted broken',
+  'lal Hikvision IDR start: H.264 + G.711µ, SPS Main 1920x1080; the cut IDR is dropped',
   { skip: skipWithoutFixtures(`${HIK}/hik-seq291-idr-start.ps`) },
   () => {
     const ps = mustReadFixture(`${HIK}/hik-seq291-idr-start.ps`);
@@ -163,8 +166,9 @@ test(
   },
 );
 
+// SPS, PPS, SEI and IDR PES (only the first with a PTS) form that one access unit.
 test(
-  'SRS Hikvision pack: stream map H.264 + AAC, SPS Main 2560x1440; SPS, PPS, SEI and IDR PES (only the first with a PTS) form one access unit, dropped as truncated',
+  'SRS Hikvision pack: H.264 + AAC, SPS Main 2560x1440; one access unit, dropped as truncated',
   { skip: skipWithoutFixtures(`${SRS}/hik-seq31813-head260.bin`) },
   () => {
     const ps = mustReadFixture(`${SRS}/hik-seq31813-head260.bin`);
@@ -187,8 +191,9 @@ const SRS_PIECES = [
   `${HIK}/hik-seq0-8.ps`,
 ];
 
+// The 0xBD PES is skipped by its length; FLV decodes the AAC frame (HLS needs video, so none).
 test(
-  'SRS Hikvision pieces: the 0xBD PES split across RTP packets is skipped by its length and the ADTS audio PES after it gives one AAC frame; FLV decodes it (HLS needs video, so none)',
+  'SRS Hikvision pieces: a 0xBD PES split over RTP packets is skipped; ADTS gives one AAC frame',
   { skip: skipWithoutFixtures(...SRS_PIECES) || noFfprobe },
   () => {
     const [tail24, full96, audioRtp, hikPs] = SRS_PIECES.map(mustReadFixture);
@@ -216,7 +221,7 @@ test(
 );
 
 test(
-  'FRI SPVMN program stream demuxes to 35353 G.711A PES (353.55 s of samples) although its stream map under-declares its length',
+  'FRI SPVMN program stream demuxes to 35353 G.711A PES (353.55 s) despite a too short stream map',
   { skip: skipWithoutFixtures(FRI_FULL) },
   () => {
     const { frames, demuxer } = demuxAll([mustReadFixture(FRI_FULL)]);
@@ -232,8 +237,9 @@ test(
   },
 );
 
+// HLS fMP4 here carries no G.711: the audio is counted and left out.
 test(
-  'FRI SPVMN G.711A head remuxes to an audio-only FLV that ffprobe decodes as pcm_alaw 8 kHz, every PES; HLS fMP4 here carries no G.711, so it is counted and left out',
+  'FRI SPVMN G.711A head remuxes to an audio-only FLV ffprobe reads as pcm_alaw 8 kHz, every PES',
   { skip: skipWithoutFixtures(FRI_HEAD) || noFfprobe },
   () => {
     const { frames } = demuxAll([mustReadFixture(FRI_HEAD)]);

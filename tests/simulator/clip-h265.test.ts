@@ -15,7 +15,10 @@ import { withClipAudio } from '../../simulator/media/clip-audio.ts';
 
 const FLAGS = ['--server', '127.0.0.1', '--device-id', '34020000001320000001', '--password', 'x'];
 
-/** The stream_type of each entry of the first program_stream_map in a pack (ISO/IEC 13818-1 §2.5.4). */
+/**
+ * The stream_type of each entry of the first program_stream_map in a pack
+ * (ISO/IEC 13818-1 §2.5.4).
+ */
 function streamTypesOf(pack: Uint8Array): number[] {
   for (let at = 0; at + 12 < pack.length; at++) {
     if (pack[at] !== 0 || pack[at + 1] !== 0 || pack[at + 2] !== 1 || pack[at + 3] !== 0xbc) {

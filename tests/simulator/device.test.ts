@@ -325,7 +325,7 @@ describe('simulator device against a platform', () => {
     );
   });
 
-  it('simulator answers a Catalog query with 200 OK and the channels in messages of at most 4', async () => {
+  it('simulator answers a Catalog query with 200 OK and channels at most 4 a message', async () => {
     const query = platform.request('MESSAGE', DEVICE_ID, {
       body: buildQuery('Catalog', 77, DEVICE_ID),
       contentType: 'Application/MANSCDP+xml',
@@ -404,7 +404,7 @@ describe('simulator device against a platform', () => {
     platform.send(request);
   }
 
-  it('simulator answers an INVITE, streams PS over RTP with the offered SSRC, and BYE stops it', async () => {
+  it('simulator answers an INVITE, streams PS over RTP with the offered SSRC, to BYE', async () => {
     const channelId = channels[0] ?? '';
     const { receiver, callId, ok, toTag } = await invite(channelId, '0200000001');
     assert.ok(platform.responsesTo(callId, 'INVITE').some((r) => r.status === 100));
@@ -444,7 +444,7 @@ describe('simulator device against a platform', () => {
     assert.equal(receiver.packets.length, count);
   });
 
-  it('simulator serves concurrent INVITEs for different channels with their own SSRCs', async () => {
+  it('simulator serves concurrent INVITEs for different channels with own SSRCs', async () => {
     const calls = await Promise.all([
       invite(channels[1] ?? '', '0200000002'),
       invite(channels[2] ?? '', '0200000003'),
@@ -468,7 +468,7 @@ describe('simulator device against a platform', () => {
     );
   });
 
-  it('simulator connects to a passive platform (a=setup:passive), framing per RFC 4571', async () => {
+  it('simulator connects to a passive platform (a=setup:passive), RFC 4571 framing', async () => {
     const channelId = channels[3] ?? '';
     const listener = await tcpRtpListener();
     const tcp = { protocol: 'TCP/RTP/AVP', setup: 'passive', connection: 'new' } as const;

@@ -39,7 +39,7 @@ test('withoutStreamMap removes the system header and stream map of a keyframe pa
 });
 
 test(
-  'a clip sent with loss=1,reorder=8,duplicate=1,ssrc0,no-psm still plays after RtpIngest and FlvMuxer',
+  'a clip sent with loss=1,reorder=8,duplicate=1,ssrc0,no-psm plays through RtpIngest, FlvMuxer',
   { skip: noFfmpeg },
   () => {
     const wire: Uint8Array[] = [];

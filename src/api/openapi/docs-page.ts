@@ -60,7 +60,8 @@ fetch('/openapi.json').then((r) => r.json()).then((doc) => {
         el('summary', {}, el('span', { className: 'method', textContent: method }),
           el('code', { textContent: path }), ' ', op.summary),
         el('p', { textContent: 'Auth: ' + (op.security.length ? Object.keys(op.security[0])[0]
-          : 'none') + (op['x-argus-permission'] ? ' · permission ' + op['x-argus-permission'] : '') }),
+          : 'none')
+          + (op['x-argus-permission'] ? ' · permission ' + op['x-argus-permission'] : '') }),
         params.length ? el('table', {}, ...params) : '',
         schemaBlock('Body', body), schemaBlock('Answer', answer)));
     }

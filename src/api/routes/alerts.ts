@@ -91,7 +91,8 @@ export function alertRoutes(deps: ApiDeps, registry: RouteRegistry, options: Ale
       response: {
         mediaType: 'text/event-stream',
         description:
-          'each alert `{alert_id, alert_type, first_alarm, suppressed_count, by_device, window_start, window_end}` with its sequence number as `id`; resume with Last-Event-ID',
+          'each alert `{alert_id, alert_type, first_alarm, suppressed_count, by_device, ' +
+          'window_start, window_end}` with its sequence number as `id`; resume with Last-Event-ID',
       },
     },
     async (c, { query }) => {
@@ -99,7 +100,8 @@ export function alertRoutes(deps: ApiDeps, registry: RouteRegistry, options: Ale
       if (lastEventId !== undefined && !sequence.safeParse(lastEventId).success) {
         throw new ArgusError(
           errorCodes.VALIDATION,
-          `Cannot accept Last-Event-ID: not an alert id of this stream: ${lastEventId.slice(0, 32)}`,
+          'Cannot accept Last-Event-ID: not an alert id of this stream: ' +
+            `${lastEventId.slice(0, 32)}`,
         );
       }
       const recipientId = await ensureRecipient(deps.db, deps.store, c.get('principal'), now());
@@ -373,7 +375,8 @@ function assertPushEndpoint(endpoint: string, allowPrivate: boolean): void {
   if (url.protocol !== 'https:' || range !== undefined) {
     throw new ArgusError(
       errorCodes.VALIDATION,
-      `Cannot accept push subscription: the endpoint must be https on a public address: ${url.origin}`,
+      'Cannot accept push subscription: the endpoint must be https on a public address: ' +
+        `${url.origin}`,
     );
   }
 }

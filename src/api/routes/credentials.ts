@@ -37,7 +37,8 @@ export function credentialRoutes(deps: ApiDeps, registry: RouteRegistry) {
     {
       method: 'get',
       path: base,
-      summary: `List the AK/SK pairs (at most ${maxCredentialsPerEnterprise}) with their live tokens`,
+      summary:
+        `List the AK/SK pairs (at most ${maxCredentialsPerEnterprise}) ` + 'with their live tokens',
       tag: 'Credentials',
       security: 'access-token',
       permission: 'credentials.manage',

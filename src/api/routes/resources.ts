@@ -253,7 +253,8 @@ async function checkBindable(
   for (const item of group) {
     const channel = refOf(item);
     if (!(await channelExists(deps.db, userId, channel))) {
-      const message = `Cannot bind channel ${item.channel_id}: no such channel of device ${item.device_id}`;
+      const message =
+        `Cannot bind channel ${item.channel_id}: ` + `no such channel of device ${item.device_id}`;
       errors.set(item, new ArgusError(errorCodes.NOT_FOUND, message));
       continue;
     }

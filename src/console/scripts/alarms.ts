@@ -7,7 +7,8 @@ import { clear, formatTime, h } from './dom.js';
 import { api } from './session.js';
 
 // GB/T 28181-2016 §A.2.5.4: AlarmMethod and AlarmPriority as numbers.
-const methods = { 1: 'phone', 2: 'device', 3: 'SMS', 4: 'GPS', 5: 'video', 6: 'device fault', 7: 'other' };
+const methods = {
+  1: 'phone', 2: 'device', 3: 'SMS', 4: 'GPS', 5: 'video', 6: 'device fault', 7: 'other' };
 const priorities = { 1: '1 (highest)', 2: '2', 3: '3', 4: '4 (lowest)' };
 
 export function renderAlarms(root) {
@@ -15,15 +16,18 @@ export function renderAlarms(root) {
   let first = true;
   const rows = h('tbody', { id: 'alarm-rows' });
   const total = h('span', { id: 'alarm-total', class: 'muted' });
-  const device = h('input', { id: 'alarm-device', type: 'search', inputmode: 'numeric', placeholder: 'Device ID', 'aria-label': 'Filter by device ID' });
+  const device = h('input', { id: 'alarm-device', type: 'search', inputmode: 'numeric',
+    placeholder: 'Device ID', 'aria-label': 'Filter by device ID' });
   const message = h('p', { class: 'error', role: 'alert' });
   const load = async () => {
     const id = device.value.trim();
     if (id && !/^\d{20}$/.test(id)) return;
     try {
-      const answer = await api('GET', 'v1/{user_id}/alarms?limit=100&offset=0' + (id ? '&device_id=' + id : ''));
+      const answer = await api('GET', 'v1/{user_id}/alarms?limit=100&offset=0'
+        + (id ? '&device_id=' + id : ''));
       total.textContent = answer.total + ' alarms';
-      clear(rows, answer.alarms.length ? answer.alarms.map((a) => alarmRow(a, !first && !seen.has(a.alarm_id))) :
+      clear(rows, answer.alarms.length
+        ? answer.alarms.map((a) => alarmRow(a, !first && !seen.has(a.alarm_id))) :
         h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No alarms')));
       for (const a of answer.alarms) seen.add(a.alarm_id);
       first = false;
@@ -37,7 +41,9 @@ export function renderAlarms(root) {
     h('div', { class: 'toolbar' }, h('h2', {}, 'Alarms'), total, device),
     message,
     h('div', { class: 'table-scroll' }, h('table', { id: 'alarm-table' },
-      h('thead', {}, h('tr', {}, ['Time', 'Device', 'Channel', 'Priority', 'Method', 'Type / description'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {},
+        ['Time', 'Device', 'Channel', 'Priority', 'Method', 'Type / description']
+          .map((t) => h('th', {}, t)))),
       rows))));
   load();
   const timer = setInterval(load, 3000);

@@ -42,7 +42,8 @@ function renderNav(current, who) {
   clear(document.getElementById('nav'),
     h('nav', { 'aria-label': 'Pages' }, Object.entries(pages).map(([key, [label]]) =>
       h('a', { href: '#/' + key, 'aria-current': key === current ? 'page' : undefined }, label))),
-    h('span', { class: 'who', id: 'who' }, who.name + ' · ' + who.role.toLowerCase().replace('_', ' ')),
+    h('span', { class: 'who', id: 'who' },
+      who.name + ' · ' + who.role.toLowerCase().replace('_', ' ')),
     h('button', { type: 'button', id: 'sign-out', onclick: signOut }, 'Sign out'));
 }
 

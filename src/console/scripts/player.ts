@@ -17,7 +17,8 @@ function playFlv(video, url, onError) {
     { type: 'flv', isLive: true, url },
     { enableStashBuffer: false, liveBufferLatencyChasing: true },
   );
-  player.on(mpegts.Events.ERROR, (type, detail) => onError('Playback failed: ' + type + ' ' + detail));
+  player.on(mpegts.Events.ERROR,
+    (type, detail) => onError('Playback failed: ' + type + ' ' + detail));
   player.attachMediaElement(video);
   player.load();
   Promise.resolve(player.play()).catch(() => {});

@@ -35,11 +35,15 @@ export function ptzPad(channel) {
     }
   };
   const move = (direction) => send(direction).then(
-    () => { status.textContent = direction === 'STOP' || direction === 'ZOOM_STOP' ? '' : 'Moving ' + direction.toLowerCase().replace('_', ' '); },
+    () => {
+      status.textContent = direction === 'STOP' || direction === 'ZOOM_STOP'
+        ? '' : 'Moving ' + direction.toLowerCase().replace('_', ' ');
+    },
     (error) => { status.textContent = error.message; },
   );
   const button = (direction, label, stop) => h('button', {
-    type: 'button', class: 'ptz-' + direction.toLowerCase(), 'aria-label': direction.toLowerCase().replace('_', ' '),
+    type: 'button', class: 'ptz-' + direction.toLowerCase(),
+    'aria-label': direction.toLowerCase().replace('_', ' '),
     dataset: { direction },
     onpointerdown: direction === 'STOP' ? undefined : () => move(direction),
     onpointerup: direction === 'STOP' ? undefined : () => move(stop),
@@ -54,7 +58,8 @@ export function ptzPad(channel) {
     oninput: (e) => { control.speed = Number(e.target.value); } });
   const element = h('div', { class: 'ptz-pad' },
     h('div', { class: 'ptz-grid' }, pad.map(([d, label]) => button(d, label, 'STOP'))),
-    h('div', { class: 'ptz-zoom' }, button('IN', '+', 'ZOOM_STOP'), button('OUT', '−', 'ZOOM_STOP'), speed),
+    h('div', { class: 'ptz-zoom' },
+      button('IN', '+', 'ZOOM_STOP'), button('OUT', '−', 'ZOOM_STOP'), speed),
     status);
   return {
     element,

@@ -103,7 +103,8 @@ function scheduleRefresh() {
   if (!current) return;
   const left = current.expiresAt - Date.now();
   if (left <= 0) return endSession('Your session has expired: sign in again');
-  refreshTimer = setTimeout(() => refresh().catch(() => {}), Math.min(Math.max(left * 0.8, 1000), 2 ** 31 - 1));
+  refreshTimer = setTimeout(() => refresh().catch(() => {}),
+    Math.min(Math.max(left * 0.8, 1000), 2 ** 31 - 1));
 }
 
 export async function refresh() {

@@ -17,7 +17,8 @@ export function renderSignIn(root, message) {
       onclick: (event) => {
         form.hidden = false;
         other().hidden = true;
-        for (const t of event.target.parentElement.children) t.setAttribute('aria-selected', 'false');
+        for (const t of event.target.parentElement.children)
+          t.setAttribute('aria-selected', 'false');
         event.target.setAttribute('aria-selected', 'true');
         error.textContent = '';
       },
@@ -33,7 +34,8 @@ export function renderSignIn(root, message) {
 function enterpriseForm(error) {
   const userId = h('input', { id: 'user-id', required: true, autocomplete: 'username' });
   const ak = h('input', { id: 'ak', required: true });
-  const sk = h('input', { id: 'sk', type: 'password', required: true, autocomplete: 'current-password' });
+  const sk = h('input', { id: 'sk', type: 'password', required: true,
+    autocomplete: 'current-password' });
   return h('form', {
     id: 'sign-in-enterprise',
     onsubmit: submit(error, () => signInEnterprise(userId.value.trim(), ak.value.trim(), sk.value)),
@@ -43,7 +45,8 @@ function enterpriseForm(error) {
 
 function userForm(error) {
   const login = h('input', { id: 'login-name', required: true, autocomplete: 'username' });
-  const password = h('input', { id: 'password', type: 'password', required: true, autocomplete: 'current-password' });
+  const password = h('input', { id: 'password', type: 'password', required: true,
+    autocomplete: 'current-password' });
   return h('form', {
     id: 'sign-in-user',
     onsubmit: submit(error, () => signInUser(login.value.trim(), password.value)),

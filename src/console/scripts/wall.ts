@@ -10,26 +10,31 @@ import { ptzPad } from './ptz.js';
 import { api } from './session.js';
 
 // The wall outlives a visit to another page: its channels play again on return.
-const wall = { size: 4, protocol: 'HTTP_FLV', streamType: 'PRIMARY_STREAM', channels: [], selected: 0 };
+const wall = {
+  size: 4, protocol: 'HTTP_FLV', streamType: 'PRIMARY_STREAM', channels: [], selected: 0 };
 const dragType = 'application/x-argus-channel';
 
 export function renderWall(root, params) {
   const grid = h('div', { class: 'wall-grid', id: 'wall-grid' });
   const tiles = [];
-  const sizeSelect = select('wall-size', 'Tiles', [['1', '1'], ['4', '4'], ['9', '9'], ['16', '16']], String(wall.size), (v) => {
+  const sizeSelect = select('wall-size', 'Tiles',
+    [['1', '1'], ['4', '4'], ['9', '9'], ['16', '16']], String(wall.size), (v) => {
     wall.size = Number(v);
     layout();
   });
-  const protocolSelect = select('wall-protocol', 'Protocol', [['HTTP_FLV', 'HTTP-FLV'], ['WS_FLV', 'WS-FLV'], ['HTTP_HLS', 'HLS']], wall.protocol, (v) => {
+  const protocolSelect = select('wall-protocol', 'Protocol',
+    [['HTTP_FLV', 'HTTP-FLV'], ['WS_FLV', 'WS-FLV'], ['HTTP_HLS', 'HLS']], wall.protocol, (v) => {
     wall.protocol = v;
     tiles.forEach((t) => t.replay());
   });
-  const streamSelect = select('wall-stream', 'Stream', [['PRIMARY_STREAM', 'Main'], ['SECONDARY_STREAM', 'Sub']], wall.streamType, (v) => {
+  const streamSelect = select('wall-stream', 'Stream',
+    [['PRIMARY_STREAM', 'Main'], ['SECONDARY_STREAM', 'Sub']], wall.streamType, (v) => {
     wall.streamType = v;
     tiles.forEach((t) => t.replay());
   });
   const channelList = h('ul', { class: 'wall-channels', id: 'wall-channels' });
-  const filter = h('input', { type: 'search', id: 'channel-search', placeholder: 'Search channels', 'aria-label': 'Search channels',
+  const filter = h('input', { type: 'search', id: 'channel-search', placeholder: 'Search channels',
+    'aria-label': 'Search channels',
     oninput: () => filterChannels(channelList, filter.value) });
 
   const put = (channel, index) => {
@@ -72,7 +77,8 @@ export function renderWall(root, params) {
     const add = params.get('add');
     if (!add) return;
     const [deviceId, channelId] = add.split(':');
-    const item = channelList.querySelector('[data-channel-id="' + channelId + '"][data-device-id="' + deviceId + '"]');
+    const item = channelList.querySelector(
+      '[data-channel-id="' + channelId + '"][data-device-id="' + deviceId + '"]');
     addToWall({ deviceId, channelId, name: item?.dataset.name || channelId });
     history.replaceState(null, '', '#/wall');
   });
@@ -89,7 +95,8 @@ async function loadChannels(list, addToWall) {
   try {
     const { devices } = await api('GET', 'v1/{user_id}/devices?limit=1000&offset=0');
     const groups = await Promise.all(devices.map(async (d) => {
-      const { channels } = await api('GET', 'v1/{user_id}/channels?limit=1000&offset=0&device_id=' + d.device_id);
+      const { channels } = await api('GET',
+        'v1/{user_id}/channels?limit=1000&offset=0&device_id=' + d.device_id);
       return h('li', { class: 'wall-device' },
         h('div', { class: 'wall-device-name' }, d.device_name, ' ', badge(d.device_state)),
         h('ul', {}, channels.map((c) => channelItem(d, c, addToWall))));
@@ -101,7 +108,8 @@ async function loadChannels(list, addToWall) {
 }
 
 function channelItem(device, c, addToWall) {
-  const channel = { deviceId: device.device_id, channelId: c.channel_id, name: c.channel_name || c.channel_id };
+  const channel = { deviceId: device.device_id, channelId: c.channel_id,
+    name: c.channel_name || c.channel_id };
   return h('li', {
     class: 'channel', draggable: 'true',
     dataset: { deviceId: channel.deviceId, channelId: channel.channelId, name: channel.name },
@@ -111,13 +119,16 @@ function channelItem(device, c, addToWall) {
     },
   },
   h('span', { class: 'channel-name' }, channel.name), ' ', badge(c.channel_state),
-  h('button', { type: 'button', class: 'add-to-wall', 'aria-label': 'Add ' + channel.name + ' to the wall', onclick: () => addToWall(channel) }, '+'));
+  h('button', {
+    type: 'button', class: 'add-to-wall', 'aria-label': 'Add ' + channel.name + ' to the wall',
+    onclick: () => addToWall(channel) }, '+'));
 }
 
 function filterChannels(list, text) {
   const q = text.trim().toLowerCase();
   for (const item of list.querySelectorAll('li.channel')) {
-    item.hidden = q !== '' && !(item.dataset.name.toLowerCase().includes(q) || item.dataset.channelId.includes(q));
+    item.hidden = q !== '' && !(item.dataset.name.toLowerCase().includes(q)
+      || item.dataset.channelId.includes(q));
   }
 }
 
@@ -126,10 +137,14 @@ function tile(index, put, select_) {
   video.muted = true;
   const title = h('span', { class: 'tile-title' }, 'Empty: drop a channel here');
   const status = h('p', { class: 'tile-status', role: 'status' });
-  const audio = h('button', { type: 'button', class: 'audio', 'aria-pressed': 'false', title: 'Sound on/off', disabled: true }, 'Sound');
-  const ptzButton = h('button', { type: 'button', class: 'ptz-toggle', 'aria-pressed': 'false', title: 'PTZ', disabled: true }, 'PTZ');
-  const remove = h('button', { type: 'button', class: 'remove', title: 'Remove from the wall', 'aria-label': 'Remove from the wall', disabled: true }, '×');
-  const element = h('div', { class: 'tile', tabindex: 0, dataset: { tile: String(index) }, 'aria-label': 'Tile ' + (index + 1) },
+  const audio = h('button', { type: 'button', class: 'audio', 'aria-pressed': 'false',
+    title: 'Sound on/off', disabled: true }, 'Sound');
+  const ptzButton = h('button', { type: 'button', class: 'ptz-toggle', 'aria-pressed': 'false',
+    title: 'PTZ', disabled: true }, 'PTZ');
+  const remove = h('button', { type: 'button', class: 'remove', title: 'Remove from the wall',
+    'aria-label': 'Remove from the wall', disabled: true }, '×');
+  const element = h('div', { class: 'tile', tabindex: 0, dataset: { tile: String(index) },
+    'aria-label': 'Tile ' + (index + 1) },
     video, h('div', { class: 'tile-bar' }, title, audio, ptzButton, remove), status);
   const t = { element, channel: null, player: null, ptz: null };
 
@@ -175,7 +190,8 @@ function tile(index, put, select_) {
       const url = await liveUrl(channel);
       if (t.channel !== channel) return;
       status.textContent = '';
-      t.player = startPlayer(video, url, wall.protocol, (message) => { status.textContent = message; });
+      t.player = startPlayer(video, url, wall.protocol,
+        (message) => { status.textContent = message; });
     } catch (error) {
       status.textContent = 'Cannot play: ' + error.message;
     }
@@ -200,7 +216,8 @@ function tile(index, put, select_) {
 
 async function liveUrl(channel) {
   const answer = await api('POST', 'v2/{user_id}/devices/channels/media/live-connections', {
-    channels: [{ device_id: channel.deviceId, channel_id: channel.channelId, live_protocol: wall.protocol, stream_type: wall.streamType }],
+    channels: [{ device_id: channel.deviceId, channel_id: channel.channelId,
+      live_protocol: wall.protocol, stream_type: wall.streamType }],
   });
   const item = answer.channels[0];
   if (item.result.code !== 'IVM.0') throw new Error(item.result.msg);

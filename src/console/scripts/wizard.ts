@@ -11,7 +11,8 @@ import { api } from './session.js';
 const vendors = {
   hikvision: {
     name: 'Hikvision',
-    where: 'Configuration → Network → Advanced Settings → Platform Access (Platform Access Mode: GB28181)',
+    where:
+    'Configuration → Network → Advanced Settings → Platform Access (Platform Access Mode: GB28181)',
     labels: ['SIP Server ID', 'SIP Server Domain', 'SIP Server Address', 'SIP Server Port',
       'SIP User Name and SIP User Auth. ID', 'Password Authentication', 'Registration Validity',
       'Heartbeat Cycle', 'Max. Heartbeat Timeout'],
@@ -44,7 +45,8 @@ const heartbeatS = 20;
 const heartbeatMisses = 3;
 
 export function openWizard(root, orgId, onAdded) {
-  const dialog = h('dialog', { id: 'add-device-wizard', class: 'wizard', 'aria-labelledby': 'wizard-title' });
+  const dialog = h('dialog', { id: 'add-device-wizard', class: 'wizard',
+    'aria-labelledby': 'wizard-title' });
   const close = () => {
     clearInterval(dialog.timer);
     dialog.close();
@@ -60,9 +62,11 @@ export function openWizard(root, orgId, onAdded) {
 function stepDevice(dialog, orgId, close) {
   const vendor = h('select', { id: 'wizard-vendor' },
     Object.entries(vendors).map(([key, v]) => h('option', { value: key }, v.name)));
-  const deviceId = h('input', { id: 'wizard-device-id', required: true, inputmode: 'numeric', pattern: '\\d{20}', maxlength: 20, placeholder: '34020000001320000001' });
+  const deviceId = h('input', { id: 'wizard-device-id', required: true, inputmode: 'numeric',
+    pattern: '\\d{20}', maxlength: 20, placeholder: '34020000001320000001' });
   const name = h('input', { id: 'wizard-device-name', required: true, maxlength: 64 });
-  const password = h('input', { id: 'wizard-password', required: true, maxlength: 64, value: randomPassword() });
+  const password = h('input', { id: 'wizard-password', required: true, maxlength: 64,
+    value: randomPassword() });
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', {
     onsubmit: async (event) => {
@@ -73,7 +77,8 @@ function stepDevice(dialog, orgId, close) {
         device_password: password.value, device_org_id: orgId,
       };
       try {
-        const answer = await api('POST', 'v1/{user_id}/devices/gb/batch-add', { devices: [device] });
+        const answer = await api('POST', 'v1/{user_id}/devices/gb/batch-add',
+          { devices: [device] });
         const item = answer.devices[0];
         if (item.result.code !== 'IVM.0') throw new Error(item.result.msg);
         stepCamera(dialog, vendors[vendor.value], item, device.device_password, close);
@@ -87,7 +92,8 @@ function stepDevice(dialog, orgId, close) {
   field('Name', name), field('Registration password', password), error,
   h('div', { class: 'actions' },
     h('button', { type: 'button', onclick: close }, 'Cancel'),
-    h('button', { type: 'submit', class: 'primary', id: 'wizard-next' }, 'Add and show camera settings')));
+    h('button', { type: 'submit', class: 'primary', id: 'wizard-next' },
+      'Add and show camera settings')));
   clear(dialog, h('h2', { id: 'wizard-title' }, 'Add a device · 1 of 3'), form);
 }
 
@@ -99,11 +105,14 @@ function stepCamera(dialog, vendor, item, password, close) {
     h('th', { scope: 'row' }, label), h('td', { class: 'mono' }, values[i])));
   clear(dialog,
     h('h2', { id: 'wizard-title' }, 'Add a device · 2 of 3: type this into the camera'),
-    h('p', {}, 'On the ' + vendor.name + ' web page: ' + vendor.where + '. Choose UDP or TCP as you like; channel IDs stay as the device numbers them.'),
+    h('p', {}, 'On the ' + vendor.name + ' web page: ' + vendor.where
+      + '. Choose UDP or TCP as you like; channel IDs stay as the device numbers them.'),
     h('table', { class: 'camera-settings', id: 'camera-settings' }, h('tbody', {}, rows)),
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: close }, 'Close'),
-      h('button', { type: 'button', class: 'primary', id: 'wizard-watch', onclick: () => stepWatch(dialog, item.device_id, close) }, 'Saved on the camera: watch it connect')));
+      h('button', { type: 'button', class: 'primary', id: 'wizard-watch',
+        onclick: () => stepWatch(dialog, item.device_id, close) },
+        'Saved on the camera: watch it connect')));
 }
 
 function stepWatch(dialog, deviceId, close) {
@@ -123,9 +132,12 @@ function stepWatch(dialog, deviceId, close) {
   clear(dialog,
     h('h2', { id: 'wizard-title' }, 'Add a device · 3 of 3: waiting for the camera'),
     h('p', {}, 'The camera registers within a few seconds of saving its settings.'),
-    h('dl', { class: 'facts' }, h('dt', {}, 'State'), h('dd', {}, state), h('dt', {}, 'Access'), h('dd', {}, access)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'State'), h('dd', {}, state), h('dt', {}, 'Access'), h('dd', {}, access)),
     reason,
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'wizard-done', onclick: close }, 'Done')));
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', id: 'wizard-done', onclick: close },
+        'Done')));
   poll();
   dialog.timer = setInterval(poll, 2000);
 }

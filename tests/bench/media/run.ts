@@ -132,8 +132,10 @@ async function main(): Promise<void> {
     console.log(LEGEND);
     const startP50 = percentile(streamStartMs, 50) ?? 0;
     console.log(
-      `idle media node: ${idle.cpuPercent.toFixed(2)}% of a core, RSS ${idle.rssMiB.toFixed(1)} MiB; ` +
-        `stream start (live URL opened → first frame, INVITE included) p50 ${startP50.toFixed(0)} ms; ` +
+      `idle media node: ${idle.cpuPercent.toFixed(2)}% of a core, ` +
+        `RSS ${idle.rssMiB.toFixed(1)} MiB; ` +
+        'stream start (live URL opened → first frame, INVITE included) ' +
+        `p50 ${startP50.toFixed(0)} ms; ` +
         `run took ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
   } finally {

@@ -92,7 +92,7 @@ test('parseAdts skips garbage before, between and after frames, and a truncated 
   assert.equal(parsed.skippedBytes, 2 * garbage.length + truncated.length);
 });
 
-test('parseAdts reads the MPEG-2 ID, the object type, frequency index and channels of the first frame', () => {
+test('parseAdts reads the MPEG-2 ID, object type, frequency index and channels of frame 1', () => {
   const mpeg2 = adts(raw(4, 0), { objectType: 1, index: 3, channels: 2 });
   mpeg2[1] = 0xf9; // ID 1 (MPEG-2)
 
@@ -104,7 +104,7 @@ test('parseAdts reads the MPEG-2 ID, the object type, frequency index and channe
   });
 });
 
-test('parseAdts leaves out frames of another configuration and frames with several raw_data_blocks', () => {
+test('parseAdts leaves out frames of another configuration or with several raw_data_blocks', () => {
   const other = adts(raw(6, 2), { index: 3 });
   const twoBlocks = adts(raw(6, 3), { blocks: 2 });
   const data = concatBytes([adts(raw(6, 1)), other, twoBlocks, adts(raw(6, 4))]);
@@ -125,7 +125,7 @@ test('parseAdts rejects bytes without a complete frame, and channel_configuratio
   );
 });
 
-test('parseAdts rejects a reserved frequency index and a frame_length shorter than its header', () => {
+test('parseAdts rejects a reserved frequency index and a frame_length below its header', () => {
   const reserved = adts(raw(10, 1), { index: 13 });
   const short = adts(raw(10, 1));
   short[4] = 0x00;
@@ -159,7 +159,7 @@ for (const { sampleRate, channels } of [
   { sampleRate: 48000, channels: 2 },
 ]) {
   test(
-    `parseAdts reads every frame FFmpeg's AAC encoder writes at ${sampleRate} Hz, ${channels} channel(s)`,
+    `parseAdts reads every frame of FFmpeg's AAC at ${sampleRate} Hz, ${channels} channel(s)`,
     { skip: noFfmpeg },
     () => {
       const path = temp.path(`tone-${sampleRate}.aac`);
@@ -209,7 +209,7 @@ test('audioSpecificConfig writes object type, frequency index and channels in 2 
   );
 });
 
-test('audioSpecificConfig rejects an object type needing the escape code and a frequency index without a code', () => {
+test('audioSpecificConfig rejects object types needing the escape code, uncoded rates', () => {
   const isUnsupported = (e: unknown) => isArgusError(e, errorCodes.CODEC_UNSUPPORTED);
 
   assert.throws(() => audioSpecificConfig({ ...LC_44100_MONO, objectType: 31 }), isUnsupported);
@@ -225,7 +225,7 @@ test('aacCodecString is mp4a.40 and the object type; an AAC frame holds 1024 sam
   assert.equal(AAC_SAMPLES_PER_FRAME, 1024);
 });
 
-test('parseAdts only throws ArgusError on arbitrary bytes, and its frames lie inside the input (fuzz)', () => {
+test('parseAdts only throws ArgusError on any bytes; frames lie inside the input (fuzz)', () => {
   const frame = fc
     .tuple(fc.uint8Array({ maxLength: 30 }), fc.boolean(), fc.integer({ min: 0, max: 15 }))
     .map(([body, crc, index]) => adts(body, { crc, index }));

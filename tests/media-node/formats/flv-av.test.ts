@@ -110,7 +110,7 @@ const summary = (tags: ReadTag[]) =>
 // ---------------------------------------------------------------------------------------
 // H.265 (Enhanced RTMP)
 
-test('FlvMuxer writes H.265 as Enhanced RTMP: SequenceStart with the hvcC record, then CodedFramesX', () => {
+test('FlvMuxer writes H.265 as Enhanced RTMP: SequenceStart with hvcC, then CodedFramesX', () => {
   const muxer = new FlvMuxer();
 
   const tags = push(muxer, [h265(false, 0), h265(true, 3600), h265(false, 7200)]);
@@ -132,7 +132,7 @@ test('FlvMuxer writes H.265 as Enhanced RTMP: SequenceStart with the hvcC record
   );
 });
 
-test('FlvMuxer writes H.265 frames with a composition time as CodedFrames with an SI24 offset', () => {
+test('FlvMuxer writes H.265 frames with a composition time as CodedFrames, SI24 offset', () => {
   const muxer = new FlvMuxer();
 
   const tags = push(muxer, [h265(true, 0, 7200), h265(false, 3600, 3600 - 1800)]);
@@ -160,7 +160,7 @@ test('FlvMuxer reports H.265 size and the hvc1 FourCC in onMetaData and the head
   assert.equal(hex(muxer.fileHeader()), hex(flvHeader({ video: true, audio: false })));
 });
 
-test('FlvMuxer starts over on a change of video codec: new sequence header at the next keyframe', () => {
+test('FlvMuxer starts over on a video codec change: new sequence header at next keyframe', () => {
   const muxer = new FlvMuxer();
   push(muxer, [h264(0, 0), h264(1, 3600)]);
 
@@ -194,7 +194,7 @@ test('FlvMuxer counts an H.265 SPS it cannot parse and keeps the previous parame
 // ---------------------------------------------------------------------------------------
 // Audio
 
-test('FlvMuxer writes AAC as SoundFormat 10: a sequence header, then one tag per frame 1024 samples apart', () => {
+test('FlvMuxer writes AAC as SoundFormat 10: sequence header, then a tag per 1024 samples', () => {
   const muxer = new FlvMuxer();
   push(muxer, [h264(0, BASE)]);
 
@@ -232,7 +232,7 @@ test('FlvMuxer writes a new AAC sequence header when the configuration changes, 
   assert.equal(hex(muxer.audioSequenceHeaderTag()?.subarray(11, 15)), 'af001188');
 });
 
-test('FlvMuxer writes G.711 A-law and µ-law as SoundFormat 7 and 8, 8 kHz mono 16-bit, no sequence header', () => {
+test('FlvMuxer writes G.711 A/µ-law as SoundFormat 7/8, 8 kHz mono 16-bit, no seq. header', () => {
   const samples = new Uint8Array(320).fill(0xd5);
   for (const [codec, first] of [
     ['g711a', '72'],
@@ -261,7 +261,7 @@ test('FlvMuxer writes G.711 A-law and µ-law as SoundFormat 7 and 8, 8 kHz mono 
   }
 });
 
-test('FlvMuxer holds audio back until the first video keyframe, then writes the held audio not older than it', () => {
+test('FlvMuxer holds audio until the first video keyframe, then writes held audio from it', () => {
   const muxer = new FlvMuxer();
   const samples = new Uint8Array(160);
 
@@ -286,7 +286,7 @@ test('FlvMuxer holds audio back until the first video keyframe, then writes the 
   ]);
 });
 
-test('FlvMuxer holds FLV_HELD_AUDIO_MAX_FRAMES audio PES while waiting for video, dropping the oldest past it', () => {
+test('FlvMuxer holds FLV_HELD_AUDIO_MAX_FRAMES audio PES awaiting video, drops the oldest', () => {
   const heldTimes = (count: number) => {
     const muxer = new FlvMuxer();
     const held = Array.from({ length: count }, (_, i) =>
@@ -350,7 +350,7 @@ test('FlvMuxer keeps AAC times going across the 33-bit PTS wrap', () => {
   );
 });
 
-test('FlvMuxer with waitForVideo false starts an audio-only stream at its first audio frame', () => {
+test('FlvMuxer with waitForVideo false starts audio-only at its first audio frame', () => {
   const muxer = new FlvMuxer({ waitForVideo: false });
 
   const tags = push(muxer, [
@@ -408,7 +408,7 @@ test(
 // ---------------------------------------------------------------------------------------
 // Late viewers and tag classification
 
-test('FlvMuxer headerTags gives metadata, video and audio sequence headers for a late viewer', () => {
+test('FlvMuxer headerTags gives metadata, video and audio sequence headers to late viewers', () => {
   const muxer = new FlvMuxer();
   assert.deepEqual(muxer.headerTags(), []);
   const live = [h264(0, 0), audio('aac', 0, adtsFrames(1)), h264(1, 3600)].flatMap((f) =>
@@ -544,7 +544,7 @@ const AUDIO_CASES = [
 
 for (const { codec, probed, rate } of AUDIO_CASES) {
   test(
-    `H.264 + ${codec} → PS → PsDemuxer → FlvMuxer is read by ffprobe with both streams and every frame`,
+    `H.264 + ${codec} → PS → PsDemuxer → FlvMuxer: ffprobe reads both streams, every frame`,
     { skip: noFfmpeg },
     () => {
       const encoded = encodeAudio(temp.path(`tone.${codec}`), codec, { seconds: 4 });
@@ -577,7 +577,7 @@ for (const { codec, probed, rate } of AUDIO_CASES) {
 }
 
 test(
-  'H.265 + AAC → PS → PsDemuxer → FlvMuxer carries the hvcC record and every access unit (own reader)',
+  'H.265 + AAC → PS → PsDemuxer → FlvMuxer carries hvcC and every access unit (own reader)',
   { skip: noFfmpeg },
   () => {
     const units = readHevcAccessUnits(
@@ -677,7 +677,7 @@ function hevcAnnexBFromFlv(video: ReadTag[]): Uint8Array {
 // ---------------------------------------------------------------------------------------
 // Fuzz
 
-test('FlvMuxer push only throws ArgusError on arbitrary frames, and times never go back (fuzz)', () => {
+test('FlvMuxer push only throws ArgusError on arbitrary frames; times never go back (fuzz)', () => {
   const video = fc
     .tuple(
       fc.constantFrom<VideoCodec>('h264', 'h265'),

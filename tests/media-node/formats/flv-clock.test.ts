@@ -10,7 +10,7 @@ test('FlvClock counts from the first time, across the 33-bit wrap', () => {
   assert.deepEqual(times, [0, 40, 80]);
 });
 
-test('FlvClock regression FRI SPVMN bogus PTS: a PES 11 hours ahead does not freeze the track', () => {
+test('FlvClock regression FRI SPVMN bogus PTS: a PES 11 hours ahead does not freeze it', () => {
   const clock = new FlvClock();
   // The FRI tool's ISO/IEC 11172-1 audio PES carry a PTS of 3556714050 amid 11205xxx.
   const pts = [11205360, 11205450, 3556714050, 11205540, 11206440];

@@ -74,7 +74,7 @@ test('flvMetadata writes onMetaData with an ECMA array of numbers', () => {
   assert.equal(hex(tag.body.subarray(-3)), '000009');
 });
 
-test('FlvH264Muxer drops frames until the first keyframe, then emits sequence header and keyframe at 0 ms', () => {
+test('FlvH264Muxer drops frames until a keyframe, then writes header and keyframe at 0 ms', () => {
   const muxer = new FlvH264Muxer();
 
   const before = muxer.push(video(20, 90000));

@@ -20,7 +20,7 @@ import { HIK, SRS, mustReadFixture } from './support.ts';
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 const isMalformed = (error: unknown) => isArgusError(error, errorCodes.CODEC_MALFORMED);
 
-test('splitAnnexB splits on 3- and 4-byte start codes and drops leading bytes and trailing zeros', () => {
+test('splitAnnexB splits on 3- and 4-byte start codes, drops leading bytes, trailing zeros', () => {
   const au = bytes('ffee' + '00000001' + '6742' + '000001' + '68ce0000' + '00000001' + '6588');
 
   assert.deepEqual(
@@ -98,7 +98,7 @@ for (const { name, sps, expected } of SPS_CASES) {
   });
 }
 
-test('parseSps reads the committed clip SPS (main, 640x360 cropped from 368, emulation prevention)', () => {
+test('parseSps reads the clip SPS (main, 640x360 cropped from 368, emulation prevention)', () => {
   const [first] = readClipFrames();
   const sps = splitAnnexB(first?.data ?? new Uint8Array(0))[0] ?? new Uint8Array(0);
 
@@ -115,7 +115,9 @@ test('parseSps reads the committed clip SPS (main, 640x360 cropped from 368, emu
   });
 });
 
-/** The SPS NAL unit inside a PS capture: the bytes after `00 00 01 67` up to the next start code. */
+/**
+ * The SPS NAL unit inside a PS capture: the bytes after `00 00 01 67` up to the next start code.
+ */
 function spsInCapture(capture: Uint8Array): Uint8Array {
   const sps = splitAnnexB(capture).find((nal) => nal[0] === 0x67);
   assert.ok(sps, 'the capture holds an SPS');
@@ -212,7 +214,7 @@ test('parseSps on arbitrary bytes returns a size or throws CODEC_MALFORMED (fuzz
   );
 });
 
-test('buildAvcDecoderConfigurationRecord writes version, profile, level, 4-byte lengths, one SPS and one PPS', () => {
+test('buildAvcDecoderConfigurationRecord writes header, 4-byte lengths, one SPS, one PPS', () => {
   const sps = bytes('674d401ed900a02ff97011000003000100000300320f162e48');
   const pps = bytes('68ebccb2');
 
@@ -223,7 +225,7 @@ test('buildAvcDecoderConfigurationRecord writes version, profile, level, 4-byte 
   assert.equal(Buffer.from(record).toString('hex'), expected);
 });
 
-test('buildAvcDecoderConfigurationRecord adds chroma format and bit depths for high profiles', () => {
+test('buildAvcDecoderConfigurationRecord adds chroma format and bit depths when high', () => {
   const sps = bytes('676e0028a6cd940780227e5c0440000003004000000c83c60c6580');
 
   const record = buildAvcDecoderConfigurationRecord(sps, bytes('68ebccb2'));

@@ -38,7 +38,9 @@ const X265 = {
   },
   // Coded as 1920x1088 with an 8-line conformance window; two temporal sub-layers.
   main10Sublayers1080: {
-    sps: '4201020220000003009000000300000300780000a003c08010e4d965662b349265780b4040000003004000000642',
+    sps:
+      '4201020220000003009000000300000300780000a003c08010e4d965662b349265780b404000000300' +
+      '4000000642',
   },
   rext444: {
     sps: '4201010408000003009e0800000300003c9001610090b2c9524995e02d010000030001000003001908',
@@ -64,7 +66,7 @@ test('isHevcKeyframe is true for IRAP units (BLA, IDR, CRA: types 16..21) only',
   assert.equal(isHevcKeyframe([Uint8Array.of(0x26)]), false, 'a 1-byte unit is not read');
 });
 
-test('parseHevcSps reads profile_tier_level, chroma format, size and bit depth (x265 Main 1280x720)', () => {
+test('parseHevcSps reads profile_tier_level, chroma, size and bit depth (x265 Main 720p)', () => {
   const sps = parseHevcSps(bytes(X265.main720.sps));
 
   assert.deepEqual(
@@ -87,7 +89,7 @@ test('parseHevcSps reads profile_tier_level, chroma format, size and bit depth (
   );
 });
 
-test('parseHevcSps skips sub-layer flags and crops the conformance window (Main 10 1920x1088 → 1080)', () => {
+test('parseHevcSps skips sub-layer flags and crops the window (Main 10 1920x1088 → 1080)', () => {
   const sps = parseHevcSps(bytes(X265.main10Sublayers1080.sps));
 
   assert.deepEqual(
@@ -140,7 +142,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from(parts.flatMap((part) => [...part]));
 }
 
-test('buildHevcDecoderConfigurationRecord writes the ISO/IEC 14496-15 record with VPS, SPS and PPS arrays', () => {
+test('buildHevcDecoderConfigurationRecord writes the 14496-15 record: VPS, SPS, PPS arrays', () => {
   const { vps, sps, pps } = X265.main720;
 
   const record = buildHevcDecoderConfigurationRecord(bytes(vps), bytes(sps), bytes(pps));
@@ -161,7 +163,7 @@ function lengthHex(unitHex: string): string {
   return (unitHex.length / 2).toString(16).padStart(4, '0');
 }
 
-test('buildHevcDecoderConfigurationRecord writes numTemporalLayers and temporalIdNested from the SPS', () => {
+test('buildHevcDecoderConfigurationRecord takes temporal layers and nesting from the SPS', () => {
   const { vps, pps } = X265.main720;
 
   const record = buildHevcDecoderConfigurationRecord(
@@ -170,7 +172,8 @@ test('buildHevcDecoderConfigurationRecord writes numTemporalLayers and temporalI
     bytes(pps),
   );
 
-  // bitDepthLumaMinus8 and bitDepthChromaMinus8 2; numTemporalLayers 2, not nested, lengthSizeMinusOne 3.
+  // bitDepthLumaMinus8 and bitDepthChromaMinus8 2; numTemporalLayers 2, not nested,
+  // lengthSizeMinusOne 3.
   assert.deepEqual([record[17], record[18], record[21]], [0xfa, 0xfa, 0x13]);
 });
 
@@ -197,7 +200,7 @@ test('buildHevcDecoderConfigurationRecord rejects units out of order, empty or t
   );
 });
 
-test('hevcCodecString follows ISO/IEC 14496-15 Annex E (reversed compatibility flags, trailing zero bytes left out)', () => {
+test('hevcCodecString follows 14496-15 Annex E (flags reversed, trailing zeros left out)', () => {
   assert.equal(hevcCodecString(bytes(X265.main720.sps)), 'hvc1.1.6.L93.90');
   assert.equal(hevcCodecString(bytes(X265.main10Sublayers1080.sps)), 'hvc1.2.4.L120.90');
   assert.equal(hevcCodecString(bytes(X265.rext444.sps)), 'hvc1.4.10.L60.9E.8');

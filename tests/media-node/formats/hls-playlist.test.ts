@@ -157,7 +157,8 @@ test('LivePlaylist rejects bad durations, URIs and options', () => {
   assert.throws(
     () => list.addSegment({ uri: 'a.m4s\n#EXT-X-ENDLIST', durationS: 2, sequence: 0 }),
     isValidation(
-      'Cannot write HLS playlist URI: empty or holds a quote or line break: "a.m4s\\n#EXT-X-ENDLIST"',
+      'Cannot write HLS playlist URI: empty or holds a quote or line break: ' +
+        '"a.m4s\\n#EXT-X-ENDLIST"',
     ),
   );
   assert.throws(

@@ -34,10 +34,15 @@ function catalogXml(declaration: string, names: string[]): string {
   const items = names
     .map(
       (name, i) =>
-        `<Item>\r\n<DeviceID>3402000000131000000${i + 1}</DeviceID>\r\n<Name>${name}</Name>\r\n<Status>ON</Status>\r\n</Item>\r\n`,
+        `<Item>\r\n<DeviceID>3402000000131000000${i + 1}</DeviceID>\r\n` +
+        `<Name>${name}</Name>\r\n<Status>ON</Status>\r\n</Item>\r\n`,
     )
     .join('');
-  return `${declaration}\r\n<Response>\r\n<CmdType>Catalog</CmdType>\r\n<SN>17</SN>\r\n<DeviceID>34020000001320000001</DeviceID>\r\n<SumNum>${names.length}</SumNum>\r\n<DeviceList Num="${names.length}">\r\n${items}</DeviceList>\r\n</Response>\r\n`;
+  return (
+    `${declaration}\r\n<Response>\r\n<CmdType>Catalog</CmdType>\r\n<SN>17</SN>\r\n` +
+    `<DeviceID>34020000001320000001</DeviceID>\r\n<SumNum>${names.length}</SumNum>\r\n` +
+    `<DeviceList Num="${names.length}">\r\n${items}</DeviceList>\r\n</Response>\r\n`
+  );
 }
 
 const CHINESE_NAMES = ['大门口', '停车场东北角', '仓库'];
@@ -146,7 +151,9 @@ describe('parseManscdp', () => {
       { length: 9 },
       (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`,
     );
-    const bomb = `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n${levels.join('\n')}\n]>\n<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>&lol9;</DeviceID></Notify>`;
+    const bomb =
+      `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n${levels.join('\n')}\n]>\n` +
+      '<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>&lol9;</DeviceID></Notify>';
     throwsCode(
       () => parseManscdp(utf8(bomb)),
       errorCodes.MANSCDP_MALFORMED,
@@ -157,7 +164,8 @@ describe('parseManscdp', () => {
   it('parseManscdp leaves unknown entities as written and replaces the predefined ones', () => {
     const m = parseManscdp(
       utf8(
-        '<Notify><CmdType>Alarm</CmdType><SN>1</SN><DeviceID>&xxe;</DeviceID><Name>A&amp;B &#x4e2d;</Name></Notify>',
+        '<Notify><CmdType>Alarm</CmdType><SN>1</SN><DeviceID>&xxe;</DeviceID>' +
+          '<Name>A&amp;B &#x4e2d;</Name></Notify>',
       ),
     );
     assert.equal(m.deviceId, '&xxe;');
@@ -174,7 +182,8 @@ describe('parseManscdp', () => {
     throwsCode(
       () => parseManscdp(past),
       errorCodes.MANSCDP_TOO_LARGE,
-      `Cannot parse MANSCDP: body too large: ${MANSCDP_MAX_BODY_BYTES + 1} > ${MANSCDP_MAX_BODY_BYTES} bytes`,
+      `Cannot parse MANSCDP: body too large: ${MANSCDP_MAX_BODY_BYTES + 1} > ` +
+        `${MANSCDP_MAX_BODY_BYTES} bytes`,
     );
   });
 
@@ -240,7 +249,7 @@ describe('readCatalogResponse', () => {
     assert.deepEqual(read, { ...page, items: page.items.map((i) => ({ ...i, parental: 0 })) });
   });
 
-  it('mergeCatalogPages completes a catalog split across messages once SumNum items arrived', () => {
+  it('mergeCatalogPages completes a catalog split across messages once SumNum items came', () => {
     const all = channels(7);
     const pages = [all.slice(0, 4), all.slice(4)].map((items) =>
       readCatalogResponse(
@@ -270,7 +279,8 @@ describe('readCatalogResponse', () => {
     const empty = readCatalogResponse(
       parseManscdp(
         utf8(
-          '<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID><SumNum>0</SumNum><DeviceList Num="0"></DeviceList></Response>',
+          '<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID>' +
+            '<SumNum>0</SumNum><DeviceList Num="0"></DeviceList></Response>',
         ),
       ),
     );
@@ -280,7 +290,8 @@ describe('readCatalogResponse', () => {
   it('readCatalogResponse accepts SumNum at CATALOG_MAX_ITEMS and refuses one more', () => {
     const body = (sumNum: number) =>
       utf8(
-        `<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID><SumNum>${sumNum}</SumNum></Response>`,
+        '<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID>' +
+          `<SumNum>${sumNum}</SumNum></Response>`,
       );
     assert.equal(
       readCatalogResponse(parseManscdp(body(CATALOG_MAX_ITEMS))).sumNum,
@@ -299,7 +310,8 @@ describe('readCatalogResponse', () => {
       'Cannot read Catalog: CmdType is Keepalive',
     );
     const noId =
-      '<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID><SumNum>1</SumNum><DeviceList Num="1"><Item><Name>x</Name></Item></DeviceList></Response>';
+      '<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>d</DeviceID><SumNum>1</SumNum>' +
+      '<DeviceList Num="1"><Item><Name>x</Name></Item></DeviceList></Response>';
     throwsCode(
       () => readCatalogResponse(parseManscdp(utf8(noId))),
       errorCodes.MANSCDP_MALFORMED,
@@ -315,7 +327,10 @@ describe('MANSCDP builders', () => {
     const text = new TextDecoder().decode(body);
     assert.match(
       text,
-      /^<\?xml version="1\.0" encoding="GB2312"\?>\r\n<Query>\r\n<CmdType>Catalog<\/CmdType>\r\n<SN>248<\/SN>\r\n/,
+      new RegExp(
+        String.raw`^<\?xml version="1\.0" encoding="GB2312"\?>\r\n<Query>\r\n` +
+          String.raw`<CmdType>Catalog<\/CmdType>\r\n<SN>248<\/SN>\r\n`,
+      ),
     );
     const m = parseManscdp(body);
     assert.deepEqual(

@@ -37,7 +37,7 @@ describe('MANSRTSP (GB/T 28181-2016 Annex B)', () => {
       assert.deepEqual(parseMansrtsp(buildMansrtsp(request)), request);
   });
 
-  it('reads what devices write: MANSRTSP/1.0, LF line ends, any header case, a closed range', () => {
+  it('reads what devices write: MANSRTSP/1.0, LF line ends, any header case, closed range', () => {
     const text = 'PLAY MANSRTSP/1.0\nCSEQ: 7\nscale: 2.0\nrange: npt=30-600\n';
     assert.deepEqual(parseMansrtsp(text), { method: 'PLAY', cseq: 7, scale: 2, range: 30 });
   });

@@ -81,7 +81,7 @@ test('PsDemuxer counts synthesised PTS on from the last real one, so the clocks 
   );
 });
 
-test('PsDemuxer keeps real PTS, and PES continuing an access unit, when given the RTP clock', () => {
+test('PsDemuxer keeps real PTS, and PES continuing an access unit, given the RTP clock', () => {
   const packs = clip.map((frame, i) =>
     muxPsVideoFrame(frame.data, { pts: 500 + i * 3000, keyframe: frame.keyframe }),
   );
@@ -103,7 +103,7 @@ test('PsDemuxer without an RTP clock still drops video whose PES carry no PTS', 
   assert.deepEqual([...demuxer.push(pack), ...demuxer.flush()], []);
 });
 
-test('PsDemuxer keeps an access unit split over PES without PTS whole under one RTP timestamp', () => {
+test('PsDemuxer keeps an access unit split over PES without PTS whole under one timestamp', () => {
   const idr = new Uint8Array(150_000).fill(0x55);
   idr.set([0, 0, 0, 1, 0x65]);
   const packs = [idr, idr].map((au) =>

@@ -354,7 +354,7 @@ function bigFrame(size: number): Uint8Array {
   return au;
 }
 
-test('PsDemuxer accepts an access unit of ACCESS_UNIT_MAX_BYTES and drops one a byte larger', () => {
+test('PsDemuxer accepts an access unit of ACCESS_UNIT_MAX_BYTES, drops one a byte larger', () => {
   const atLimit = muxPsVideoFrame(bigFrame(ACCESS_UNIT_MAX_BYTES), { pts: 0, keyframe: true });
   const pastLimit = [
     muxPsVideoFrame(bigFrame(ACCESS_UNIT_MAX_BYTES), { pts: 3600, keyframe: true }),

@@ -97,7 +97,7 @@ test('muxPsVideoFrame takes timestamps modulo 2^33', () => {
   );
 });
 
-test('muxPsVideoFrame splits an access unit into PES of at most 65400 bytes, PTS on the first', () => {
+test('muxPsVideoFrame splits an access unit into PES of at most 65400 bytes, PTS on first', () => {
   const au = new Uint8Array(2 * PS_MAX_PES_PAYLOAD + 1000).fill(0x11);
   au.set(IDR);
 

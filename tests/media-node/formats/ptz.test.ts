@@ -82,7 +82,7 @@ describe('ptz', () => {
     );
   });
 
-  it('buildPtzCmd writes preset set, call and delete as 81H, 82H, 83H with the index in byte 6', () => {
+  it('buildPtzCmd writes preset set, call and delete as 81H, 82H, 83H, index in byte 6', () => {
     const preset = (action: (typeof presetActions)[number]) =>
       buildPtzCmd({ kind: 'preset', action, index: 3 });
     assert.equal(preset('SET'), 'A50F018100030039'); // B5 + 81 + 03 = 139 → 39

@@ -153,7 +153,7 @@ test('ffprobe reads the committed clip as 640x360 H.264, 100 frames', { skip: no
   assert.deepEqual(stream, { codec_name: 'h264', width: 640, height: 360, nb_read_frames: '100' });
 });
 
-test('clip → PS → RTP (wrapping, reordered, duplicated) → reorder → PS demux gives every frame back', () => {
+test('clip → PS → RTP (wrap, reorder, duplicates) → reorder → demux: all back', () => {
   const clip = readClipFrames();
 
   const { frames, reorder, demuxer } = receive(network(toRtp(clip, 65500)));
@@ -171,7 +171,7 @@ test('clip → PS → RTP (wrapping, reordered, duplicated) → reorder → PS d
 });
 
 test(
-  'clip → PS → RTP → demux → FLV across the 33-bit PTS wrap is read by ffprobe as 640x360 H.264, 100 frames',
+  'clip → PS → RTP → demux → FLV over a 33-bit PTS wrap: ffprobe reads 100 640x360 frames',
   { skip: noFfprobe },
   () => {
     const { frames } = receive(network(toRtp(readClipFrames(), 65500, 'h264', 2 ** 33 - 90000)));

@@ -147,7 +147,7 @@ test('RtpReorderBuffer flush emits waiting packets with their gaps lost', () => 
   assert.deepEqual(seqs(buffer.push(packet(16))), [16]);
 });
 
-test('RtpReorderBuffer follows a restarted sender after two consecutive packets, not after one', () => {
+test('RtpReorderBuffer follows a restarted sender after two consecutive packets, not one', () => {
   const buffer = new RtpReorderBuffer(4);
   pushAll(buffer, [98, 99, 100, 101]);
 
@@ -188,7 +188,7 @@ test('RtpReorderBuffer never emits a duplicate and always emits in order (proper
   );
 });
 
-test('RtpReorderBuffer loses nothing when packets are displaced by less than depth (property)', () => {
+test('RtpReorderBuffer loses nothing when packets are displaced less than depth (property)', () => {
   const displaced = fc.record({
     base: fc.integer({ min: 0, max: 0xffff }),
     shifts: fc.array(fc.nat(), { minLength: 1, maxLength: 200 }),

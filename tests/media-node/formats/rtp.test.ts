@@ -176,7 +176,7 @@ test('buildRtpPacket rejects fields out of range', () => {
   }
 });
 
-test('packetizeRtp splits a payload, counts sequence numbers across the wrap and marks the last', () => {
+test('packetizeRtp splits a payload, counts sequence numbers over the wrap, marks the last', () => {
   const payload = new Uint8Array(3000).map((_, i) => i & 0xff);
   const packets = packetizeRtp(payload, {
     payloadType: 96,
@@ -225,7 +225,7 @@ test('buildRtpPacket then parseRtpPacket gives the packet back (property)', () =
   );
 });
 
-test('parseRtpPacket on arbitrary bytes returns a packet within bounds or throws RTP_MALFORMED (fuzz)', () => {
+test('parseRtpPacket on arbitrary bytes gives a packet in bounds or RTP_MALFORMED (fuzz)', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
       try {

@@ -91,7 +91,9 @@ describe('parseSdp and buildSdp', () => {
 
   it('parseSdp resolves several payload types through a=rtpmap in m= order', () => {
     const sdp = parseSdp(
-      'v=0\no=p 0 0 IN IP4 1.2.3.4\ns=Play\nc=IN IP4 1.2.3.4\nt=0 0\nm=video 6000 RTP/AVP 96 98 97 8\na=rtpmap:96 PS/90000\na=rtpmap:97 MPEG4/90000\na=rtpmap:98 H264/90000\n',
+      'v=0\no=p 0 0 IN IP4 1.2.3.4\ns=Play\nc=IN IP4 1.2.3.4\nt=0 0\n' +
+        'm=video 6000 RTP/AVP 96 98 97 8\n' +
+        'a=rtpmap:96 PS/90000\na=rtpmap:97 MPEG4/90000\na=rtpmap:98 H264/90000\n',
     );
     assert.deepEqual(sdp.media[0]?.payloads, [
       { pt: 96, encoding: 'PS', clock: 90000 },
@@ -124,7 +126,10 @@ describe('parseSdp and buildSdp', () => {
     const text = buildSdp(offer);
     assert.match(
       text,
-      /^v=0\r\no=34020000002000000001 0 0 IN IP4 10.0.0.5\r\ns=Playback\r\nu=34020000001320000001:0\r\n/,
+      new RegExp(
+        String.raw`^v=0\r\no=34020000002000000001 0 0 IN IP4 10.0.0.5\r\n` +
+          String.raw`s=Playback\r\nu=34020000001320000001:0\r\n`,
+      ),
     );
     assert.match(
       text,
@@ -154,7 +159,8 @@ describe('parseSdp and buildSdp', () => {
 
   it('parseSdp takes the media connection where the session has none and skips other media', () => {
     const sdp = parseSdp(
-      'v=0\no=a 0 0 IN IP4 1.1.1.1\ns=Play\nt=0 0\nm=application 9 TCP/BFCP *\na=x\nm=audio 8000 RTP/AVP 8\nc=IN IP4 2.2.2.2\n',
+      'v=0\no=a 0 0 IN IP4 1.1.1.1\ns=Play\nt=0 0\nm=application 9 TCP/BFCP *\na=x\n' +
+        'm=audio 8000 RTP/AVP 8\nc=IN IP4 2.2.2.2\n',
     );
     assert.equal(sdp.connection, '2.2.2.2');
     assert.equal(sdp.media.length, 1);

@@ -115,7 +115,7 @@ describe('sip-digest', () => {
     );
   });
 
-  it('verifyDigest refuses other algorithms, auth-int, qop without cnonce and short responses', () => {
+  it('verifyDigest refuses other algorithms, auth-int, qop without cnonce, short responses', () => {
     const response = computeDigestResponse(exosip, 'REGISTER', '12345678');
     const ok = { ...exosip, response };
     assert.equal(verifyDigest({ ...ok, algorithm: 'SHA-256' }, 'REGISTER', '12345678'), false);

@@ -38,7 +38,10 @@ function throwsCode(fn: () => unknown, code: string, message?: string): void {
 }
 
 function messageWithBody(bodyLength: number): Uint8Array {
-  const head = `MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\nContent-Length: ${bodyLength}\r\n\r\n`;
+  const head =
+    'MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n' +
+    'From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\n' +
+    `Content-Length: ${bodyLength}\r\n\r\n`;
   return bytes(head + 'x'.repeat(bodyLength));
 }
 
@@ -93,13 +96,14 @@ describe('SipStreamFramer limits', () => {
     assert.deepEqual(new SipStreamFramer().push(message), [message]);
   });
 
-  it('SipStreamFramer refuses a Content-Length one byte past the limit before the body arrives', () => {
+  it('SipStreamFramer refuses a Content-Length one past the limit before the body arrives', () => {
     const tooBig = messageOfSize(SIP_MAX_MESSAGE_BYTES + 1);
     const headerOnly = tooBig.subarray(0, tooBig.indexOf(0x78));
     throwsCode(
       () => new SipStreamFramer().push(headerOnly),
       errorCodes.SIP_TOO_LARGE,
-      `Cannot frame SIP stream: message too large: ${SIP_MAX_MESSAGE_BYTES + 1} > ${SIP_MAX_MESSAGE_BYTES} bytes`,
+      `Cannot frame SIP stream: message too large: ${SIP_MAX_MESSAGE_BYTES + 1} > ` +
+        `${SIP_MAX_MESSAGE_BYTES} bytes`,
     );
   });
 

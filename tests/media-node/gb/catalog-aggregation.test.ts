@@ -87,7 +87,7 @@ describe('CatalogCollector aggregation', () => {
       .execute();
   }
 
-  it('CatalogCollector records every channel once from shuffled, duplicated one-item pages', async () => {
+  it('CatalogCollector records channels once from shuffled, repeated 1-item pages', async () => {
     const items = Array.from({ length: 200 }, (_, i) =>
       item(`340200000013200${String(i + 1).padStart(5, '0')}`),
     );
@@ -139,7 +139,7 @@ describe('CatalogCollector aggregation', () => {
     );
   });
 
-  it("CatalogCollector hangs items with no ParentID or the platform's under the device", async () => {
+  it("CatalogCollector hangs items with no or the platform's ParentID on the device", async () => {
     const [a, b, c, d] = factoryIds;
     const items = [
       item(a ?? ''),

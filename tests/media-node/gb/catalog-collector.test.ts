@@ -38,7 +38,7 @@ describe('CatalogCollector with a device that opens answer after answer', () => 
   });
   afterEach(() => collector.close());
 
-  it(`keeps ${CATALOG_MAX_PENDING_PER_DEVICE} answers per device, abandoning the oldest`, async () => {
+  it(`keeps ${CATALOG_MAX_PENDING_PER_DEVICE} answers per device, drops the oldest`, async () => {
     await collector.add(page(1, otherId));
     for (let sn = 1; sn <= 1000; sn++) await collector.add(page(sn));
 

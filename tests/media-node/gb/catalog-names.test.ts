@@ -27,10 +27,15 @@ function catalogText(declaration: string, names: string[]): string {
   const items = names
     .map(
       (name, i) =>
-        `<Item><DeviceID>${channelIdAt(deviceId, i)}</DeviceID><Name>${name}</Name><Status>ON</Status></Item>`,
+        `<Item><DeviceID>${channelIdAt(deviceId, i)}</DeviceID>` +
+        `<Name>${name}</Name><Status>ON</Status></Item>`,
     )
     .join('');
-  return `${declaration}<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>${deviceId}</DeviceID><SumNum>${names.length}</SumNum><DeviceList Num="${names.length}">${items}</DeviceList></Response>`;
+  return (
+    `${declaration}<Response><CmdType>Catalog</CmdType><SN>1</SN>` +
+    `<DeviceID>${deviceId}</DeviceID><SumNum>${names.length}</SumNum>` +
+    `<DeviceList Num="${names.length}">${items}</DeviceList></Response>`
+  );
 }
 
 const namesOf = (body: Uint8Array) =>

@@ -66,7 +66,7 @@ const ok = (expires: string) => (request: SipRequest) =>
   buildResponse(request, 200, 'OK', { toTag: 'dev1', headers: [['Expires', expires]] });
 
 describe('CatalogSubscriptions', () => {
-  it('CatalogSubscriptions subscribes with Event Catalog and renews in the dialog before expiry', async () => {
+  it('CatalogSubscriptions subscribes to Event Catalog, renews in the dialog in time', async () => {
     const h = harness(ok('300'));
     await h.subscriptions.subscribe(deviceId);
     await h.subscriptions.subscribe(deviceId); // a REGISTER refresh: subscribed already

@@ -212,7 +212,7 @@ describe('DialogRecovery', () => {
     await h.close();
   });
 
-  it('holds the UDP port of a dialog until its BYE settled, so no new session gets it', async () => {
+  it('holds a UDP port of a dialog until its BYE settled, so no new session gets it', async () => {
     const h = await gbHarness();
     const scout = new RtpPortPool({ min: 47000 + 2 * rand(500), max: 49998 });
     const free = await scout.acquireUdp();
@@ -240,7 +240,7 @@ describe('DialogRecovery', () => {
 });
 
 describe('RtpIngest after a restart', () => {
-  it('accepts the SSRC that arrives, not only the one answered (a stale y= refuses nothing)', () => {
+  it('accepts the SSRC that arrives, not only the one answered (stale y= refuses nothing)', () => {
     const frames: unknown[] = [];
     const ingest = new RtpIngest({ onFrame: (f) => frames.push(f), logger: recordingLogger() });
     ingest.expect({ ssrc: 200000001, payloadType: 96 });

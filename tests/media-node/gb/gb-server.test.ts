@@ -160,7 +160,7 @@ describe('GbServer MESSAGE handling of hostile bodies', () => {
     assert.equal(refused[0]?.fields['deviceId'], '34020000001320000099');
   });
 
-  it('refuses a REGISTER whose Authorization cannot be read 400, through the same log', async () => {
+  it('refuses a REGISTER whose Authorization cannot be read 400, through that log', async () => {
     const register = (): SipRequest => ({
       ...message('', 1),
       method: 'REGISTER',

@@ -51,7 +51,7 @@ describe('KeepaliveMonitor', () => {
   });
   afterEach(() => h.close());
 
-  it('moves the binding to where a keepalive came from (NAT rebinding), recorded once', async () => {
+  it('moves the binding to where a keepalive came from (NAT rebinding), once', async () => {
     await registerFrom(first);
     await monitor.seen(registration, rebound);
     await monitor.seen(registration, rebound);
@@ -83,7 +83,7 @@ describe('KeepaliveMonitor', () => {
     );
   });
 
-  it('declares a TCP device offline when its connection closes, and a keepalive brings it back', async () => {
+  it('declares a TCP device offline when its connection closes; a keepalive revives', async () => {
     await registerFrom(tcp);
     await monitor.connectionClosed(first);
     assert.equal((await h.device(deviceId)).state, 'ONLINE', 'another peer closing: nothing');

@@ -53,7 +53,7 @@ function device(sdp: string) {
 }
 
 describe('invitePlay with an answer it cannot read', () => {
-  it('ACKs the 200, sends BYE and refuses with UNAVAILABLE (a device with a garbage SDP)', async () => {
+  it('ACKs the 200, sends BYE and refuses with UNAVAILABLE (device with garbage SDP)', async () => {
     const { sent, client, server } = device('this is no SDP\r\nm=video banana\r\n');
     await assert.rejects(
       invitePlay(server, client, { deviceId, channelId, media: udpOffer, ssrc: 12345 }),

@@ -98,7 +98,7 @@ describe('Registrar', () => {
   });
   afterEach(() => h.close());
 
-  it('registers an MD5 device and echoes Contact with its expiry, Expires and the GB Date', async () => {
+  it('registers an MD5 device, echoing Contact with its expiry, Expires and GB Date', async () => {
     await h.addDevice(deviceId);
     const ok = await answer([['Expires', '600']]);
     assert.equal(ok?.status, 200);
@@ -115,7 +115,7 @@ describe('Registrar', () => {
     assert.deepEqual([device.accessState, device.accessReason], ['CONNECTED', 'registered']);
   });
 
-  it('offers no qop to MD5 devices by default, and a challenge of its own with opaque', async () => {
+  it('offers no qop to MD5 devices by default, and its own challenge with opaque', async () => {
     await h.addDevice(deviceId);
     const digest = await challenge();
     assert.equal(digest.algorithm, 'MD5');
@@ -171,7 +171,7 @@ describe('Registrar', () => {
     assert.equal((await answer([], { username: 'admin' }))?.status, 200);
   });
 
-  it('answers a right password on a nonce it never issued 401 stale=true, then registers', async () => {
+  it('answers a right password on a foreign nonce 401 stale=true, then registers', async () => {
     await h.addDevice(deviceId);
     const stale = await answer([], { nonce: '0123456789abcdef0123456789abcdef' });
     assert.equal(stale?.status, 401);
@@ -246,7 +246,7 @@ describe('Registrar', () => {
     assert.equal(ok?.status, 200);
   });
 
-  it('records a wrong password as AUTHENTICATION_FAILED once a minute, not per attempt', async () => {
+  it('records a wrong password as AUTHENTICATION_FAILED once a minute, not per try', async () => {
     await h.addDevice(deviceId);
     for (let i = 0; i < 3; i++) assert.equal((await answer([], { password: 'nope' }))?.status, 403);
     h.advance(61_000);
@@ -262,7 +262,7 @@ describe('Registrar', () => {
     assert.equal(h.logger.lines.filter((l) => l.msg === 'registration refused').length, 4);
   });
 
-  it('locks out a source after five failures, refusing even the right password unchallenged', async () => {
+  it('locks out a source after five failures, refusing even the right password', async () => {
     start({ lockout: { maxFailures: 5, windowMs: 60_000, lockoutMs: 300_000 } });
     await h.addDevice(deviceId);
     for (let i = 0; i < 5; i++) await answer([], { password: 'nope' });
@@ -294,7 +294,7 @@ describe('Registrar', () => {
     assert.deepEqual(await h.eventTypes(deviceId), []);
   });
 
-  it('challenges RFC 4475 regaut01: an Authorization in an unknown scheme is no credentials', async () => {
+  it('challenges RFC 4475 regaut01: an Authorization in an unknown scheme is none', async () => {
     await h.addDevice(deviceId);
     await registrar.handle(register([['Authorization', 'NoOneKnowsThisScheme a=b']]), peer);
     assert.equal(h.lastResponse()?.status, 401);
@@ -307,7 +307,7 @@ describe('Registrar', () => {
     assert.equal(h.lastResponse()?.status, 401);
   });
 
-  it('refuses a Digest that cannot be read with SIP_MALFORMED (the server answers 400)', async () => {
+  it('refuses an unreadable Digest with SIP_MALFORMED (the server answers 400)', async () => {
     const broken = 'Digest username="x", realm="3402000000", nonce="open';
     await assert.rejects(registrar.handle(register([['Authorization', broken]]), peer), (error) =>
       isArgusError(error, errorCodes.SIP_MALFORMED),

@@ -101,7 +101,7 @@ describe('tcpRefusalOf', () => {
     });
   }
 
-  it('does not take a refused call (486 Busy Here, 404 Not Found) for a refusal of TCP', async () => {
+  it('does not take a refused call (486 Busy Here, 404 Not Found) for refusing TCP', async () => {
     assert.equal(tcpRefusalOf(await refusal(486, 'Busy Here')), undefined);
     assert.equal(tcpRefusalOf(await refusal(404, 'Not Found')), undefined);
   });

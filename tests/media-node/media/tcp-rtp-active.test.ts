@@ -102,7 +102,7 @@ describe('TcpActiveRtpReceiver', () => {
     device.close();
   });
 
-  it('reconnects once where the connection drops, then ends the session with a reason', async () => {
+  it('reconnects once when the connection drops, then ends the session with a reason', async () => {
     const device = await listeningDevice(0, 5);
     const { port } = device.address() as { port: number };
     const { receiver, frames, logger } = activeReceiver();

@@ -205,7 +205,7 @@ describe('TcpPassiveRtpReceiver on a loopback connection', () => {
     assert.equal(second.pool.inUse, 0);
   });
 
-  it("refuses connections from another address than the device's; the device still wins", async () => {
+  it("refuses connections from another address than the device's; the device wins", async () => {
     const { receiver, ingest, frames, logger } = await passiveReceiver('127.0.0.1');
 
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -71,7 +71,8 @@ describe('answerUnparsable', () => {
   it('keeps every Via of the request, in order', () => {
     const request = REGISTER.replace(
       'Via: SIP/2.0/UDP 10.0.0.9:5060;rport;branch=z9hG4bK1234',
-      'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKa, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb\r\nv: SIP/2.0/TCP 10.0.0.7;branch=z9hG4bKc',
+      'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKa, SIP/2.0/UDP 10.0.0.8;branch=z9hG4bKb\r\n' +
+        'v: SIP/2.0/TCP 10.0.0.7;branch=z9hG4bKc',
     );
     const answer = answerUnparsable(bytes(`${request}\r\nl: x\r\n\r\n`), malformed, source);
     assert.deepEqual(answer?.headers.getAll('Via'), [

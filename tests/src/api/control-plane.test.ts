@@ -57,7 +57,7 @@ describe('AK/SK access tokens', () => {
     }
   });
 
-  it('access-token with force_update evicts the oldest token, which is refused from then', async () => {
+  it('access-token with force_update evicts the oldest token, refused from then on', async () => {
     const p = await platform();
     const first = await tokenOf(p);
     const second = await tokenOf(p);
@@ -103,7 +103,7 @@ describe('AK/SK access tokens', () => {
 });
 
 describe('/v1/{user_id}/enterprises/credentials', () => {
-  it('credentials creates a second pair, shows its SK once and refuses a third with 409', async () => {
+  it('credentials creates a second pair, shows its SK once, refuses a third with 409', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     p.clock.now = new Date(start.getTime() + 1000);
@@ -224,7 +224,7 @@ describe('operator API and accounts', () => {
     for (const answer of refused) assertError(answer, 403, ivm.forbidden);
   });
 
-  it('a department manager manages common users and organisations of their department only', async () => {
+  it('a department manager manages users and organisations of their department only', async () => {
     const p = await platform();
     const admin = await tokenOf(p);
     const org = (name: string, parent: string) =>
@@ -298,7 +298,7 @@ describe('/v1/{user_id}/device-orgs', () => {
     assert.match(assertError(tenth, 409, ivm.conflict), /at most 9 levels deep$/);
   });
 
-  it('device-orgs list sub-orgs a page at a time, rename, and search the tree by name', async () => {
+  it('device-orgs list sub-orgs a page at a time, rename, search the tree by name', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     const north = (await create(p, token, 'North', '0')).json.device_org_id;
@@ -340,7 +340,7 @@ describe('/v1/{user_id}/device-orgs', () => {
     ]);
   });
 
-  it('device-orgs refuse deleting an organisation with sub-orgs or users, then delete it empty', async () => {
+  it('device-orgs refuse deleting an org with sub-orgs or users, delete it empty', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     const north = (await create(p, token, 'North', '0')).json.device_org_id;

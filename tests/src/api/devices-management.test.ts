@@ -108,7 +108,7 @@ describe('devices in organisations', () => {
     assertError(nowhere, 404, ivm.notFound);
   });
 
-  it('batch-add puts a device in the organisation given and refuses an unknown one per item', async () => {
+  it('batch-add adds a device to the given organisation, refuses an unknown one', async () => {
     const p = await platform();
     const token = await adminToken(p);
     const north = await givenOrg(p, token, 'North');
@@ -133,7 +133,7 @@ describe('devices in organisations', () => {
 });
 
 describe('a department manager', () => {
-  it('a department manager sees and manages only devices of their department and below', async () => {
+  it('a department manager manages only devices of their department and below', async () => {
     const p = await platform();
     const admin = await adminToken(p);
     const north = await givenOrg(p, admin, 'North');
@@ -297,7 +297,7 @@ describe('channels', () => {
     assertError(wrong, 400, ivm.validation);
   });
 
-  it('a channel is shown alone; a channel ID of a wrong type is refused naming its digits', async () => {
+  it('a channel is shown alone; a channel ID of a wrong type is refused by digits', async () => {
     const p = await platform();
     const token = await adminToken(p);
     await givenDevices(p, token, [camera(1)]);

@@ -101,7 +101,7 @@ describe('/openapi.json', () => {
     assert.deepEqual([...new Set(served)].sort(), [...new Set(listed)].sort());
   });
 
-  it('openapi.json describes the control-plane, auth, device and live routes with schemas', async () => {
+  it('openapi.json describes the control-plane, auth, device and live routes', async () => {
     const p = await platform();
     const doc = (await p.call('GET', '/openapi.json')).json;
 
@@ -110,8 +110,10 @@ describe('/openapi.json', () => {
         .filter(([, op]) => op['x-argus-undescribed'] === true)
         .map(([method]) => `${method} ${path}`),
     );
-    const ours =
-      /^\w+ \/(v\d\/(\{user_id\}|users)\/(enterprises|users|device-orgs|devices|channels)|operator)/;
+    const ours = new RegExp(
+      String.raw`^\w+ \/(v\d\/(\{user_id\}|users)\/` +
+        String.raw`(enterprises|users|device-orgs|devices|channels)|operator)`,
+    );
     assert.deepEqual(
       undescribed.filter((route) => ours.test(route)),
       [],

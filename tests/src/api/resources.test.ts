@@ -137,7 +137,7 @@ describe('operator packages', () => {
     });
   });
 
-  it('POST /operator/packages refuses a call without the operator key, and an unknown tenant', async () => {
+  it('POST /operator/packages refuses a missing operator key and an unknown tenant', async () => {
     const p = await platform();
     const refused = await p.call('POST', '/operator/packages', {
       body: { user_id: userId, resource_type: 'MANAGE', resource_name: 'x', channel_quota: 1 },
@@ -150,7 +150,7 @@ describe('operator packages', () => {
 });
 
 describe('POST|DELETE /v1/{user_id}/devices/channels/resources', () => {
-  it('binds up to the quota and refuses one past it per item, naming the package and limit', async () => {
+  it('binds up to the quota, refuses one past it per item, naming package and limit', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     await givenDevice(p, [1, 2, 3]);
@@ -167,7 +167,8 @@ describe('POST|DELETE /v1/{user_id}/devices/channels/resources', () => {
     assert.deepEqual(results, ['IVM.0', 'IVM.0', 'IVM.10000005']);
     assert.equal(
       answer.json.channels[2].result.msg,
-      'Cannot bind channel 34020000001310000003: MANAGE package "Gate cameras" (resource pkg-a) allows 2 channels',
+      'Cannot bind channel 34020000001310000003: ' +
+        'MANAGE package "Gate cameras" (resource pkg-a) allows 2 channels',
     );
     const listed = await p.call('GET', '/v1/{user_id}/resources/pkg-a/channels', { token });
     assert.deepEqual(
@@ -196,7 +197,7 @@ describe('POST|DELETE /v1/{user_id}/devices/channels/resources', () => {
     assert.equal(bound.json.failed_num, 0, bound.text);
   });
 
-  it("refuses a channel the tenant does not have and another tenant's package per item", async () => {
+  it("refuses a channel the tenant lacks and another tenant's package, per item", async () => {
     const p = await platform();
     const token = await tokenOf(p);
     await givenDevice(p, [1]);
@@ -304,7 +305,7 @@ describe('live-connections with service packages', () => {
     );
   });
 
-  it('once the tenant holds a package, only channels bound to MANAGE in force are watched', async () => {
+  it('once the tenant has a package, only channels bound to MANAGE in force are seen', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     await givenDevice(p, [1, 2, 3]);
@@ -323,7 +324,8 @@ describe('live-connections with service packages', () => {
     assert.equal(results[1].code, 'IVM.10000003');
     assert.equal(
       results[1].msg,
-      'Cannot play channel 34020000001310000002: no MANAGE package in force is bound to channel 34020000001310000002',
+      'Cannot play channel 34020000001310000002: ' +
+        'no MANAGE package in force is bound to channel 34020000001310000002',
     );
     assert.equal(expired[0].code, 'IVM.10000003');
   });
@@ -344,7 +346,7 @@ describe('DataflowGate', () => {
     assert.equal(await gate.admits(userId, alarm(1), at), true);
   });
 
-  it('admits only messages of channels bound to DATAFLOW once the tenant holds a package', async () => {
+  it('admits only messages of channels bound to DATAFLOW if the tenant has packages', async () => {
     const p = await platform();
     const token = await tokenOf(p);
     await givenDevice(p, [1, 2]);

@@ -213,7 +213,7 @@ describe('device sharing', () => {
     await revoke(d1);
   });
 
-  it('refuses sharing by an enterprise, with an unknown login, a foreign device or no permission', async () => {
+  it('refuses sharing by enterprises, unknown logins, foreign devices, no permission', async () => {
     const admin = (await p.login()).json.access_token as string;
     const byEnterprise = await p.call('POST', `/v1/{user_id}/devices/${d1}/shares`, {
       token: admin,

@@ -264,7 +264,7 @@ async function holdings(t: Tenant) {
 }
 
 describe('tenant isolation', () => {
-  it('every route refuses a token of enterprise A on the path of another tenant with 403 or 404', async (t) => {
+  it("every route refuses an A token on another tenant's path with 403 or 404", async (t) => {
     const routes = tenantRoutes();
     assert.ok(routes.length > 20, `only ${routes.length} routes`);
     const leaks: string[] = [];
@@ -285,7 +285,7 @@ describe('tenant isolation', () => {
     assert.deepEqual(leaks, []);
   });
 
-  it("every route answers A naming another tenant's resources as it answers for none at all", async (t) => {
+  it("every route answers A naming another tenant's resources as for none at all", async (t) => {
     const routes = tenantRoutes().filter((route) => namesResources(route.op));
     assert.ok(routes.length > 10, `only ${routes.length} routes name resources`);
     const leaks: string[] = [];

@@ -58,7 +58,10 @@ describe('readAlarmNotify', () => {
   });
 
   it('readAlarmNotify leaves out what is missing, empty, "null" or unreadable', () => {
-    const body = `<Notify><CmdType>Alarm</CmdType><SN>3</SN><DeviceID>${deviceId}</DeviceID><AlarmPriority>null</AlarmPriority><AlarmMethod></AlarmMethod><Longitude>999</Longitude><AlarmTime>soon</AlarmTime></Notify>`;
+    const body =
+      `<Notify><CmdType>Alarm</CmdType><SN>3</SN><DeviceID>${deviceId}</DeviceID>` +
+      '<AlarmPriority>null</AlarmPriority><AlarmMethod></AlarmMethod>' +
+      '<Longitude>999</Longitude><AlarmTime>soon</AlarmTime></Notify>';
     assert.deepEqual(readAlarmNotify(parseManscdp(utf8(body))), {
       sourceId: deviceId,
       sn: 3,
@@ -67,7 +70,9 @@ describe('readAlarmNotify', () => {
   });
 
   it('readAlarmNotify refuses another message, and the answer is a Response Alarm OK', () => {
-    const keepalive = `<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>${deviceId}</DeviceID></Notify>`;
+    const keepalive =
+      '<Notify><CmdType>Keepalive</CmdType><SN>1</SN>' +
+      `<DeviceID>${deviceId}</DeviceID></Notify>`;
     assert.throws(() => readAlarmNotify(parseManscdp(utf8(keepalive))), /Cannot read Alarm/);
     const answer = parseManscdp(buildAlarmResponse(17, channelId));
     assert.deepEqual(
@@ -80,7 +85,7 @@ describe('readAlarmNotify', () => {
 describe('decideAlarm', () => {
   const receivedAt = new Date('2026-03-01T00:31:00.000Z');
 
-  it("decideAlarm reads a zone-less device time in the devices' zone and answers it with the offset", () => {
+  it("decideAlarm reads a zone-less device time in the devices' zone, answering the offset", () => {
     const report = readAlarmNotify(parseManscdp(utf8(FULL)));
     const [event] = decideAlarm({
       alarmId: 'a1',
@@ -130,7 +135,7 @@ describe('decideAlarm', () => {
 });
 
 describe('alarm projection and message', () => {
-  it('alarms are listed per enterprise newest first, a retransmission once, and map to device_alarm', async () => {
+  it('alarms are listed per enterprise newest first, repeats once, as device_alarm', async () => {
     const db = await openSqliteDatabase(':memory:');
     const store = new SqlEventStore({ db, dialect: 'sqlite' });
     const at = new Date('2026-03-01T00:00:00Z');

@@ -69,7 +69,7 @@ describe('device access state', () => {
     assert.deepEqual([given(...plain).algorithm, given(...plain).username], ['MD5', deviceId]);
   });
 
-  it('decideAccessAttempt records a wrong password, then the same again only after a minute', () => {
+  it('decideAccessAttempt records a wrong password, the same again only after a minute', () => {
     const first = decideAccessAttempt(given(added), wrongPassword);
     assert.deepEqual(first, [
       {
@@ -126,7 +126,7 @@ describe('device access state', () => {
     assert.equal(given(added, registered, ...failed, ...events).accessState, 'CONNECTED');
   });
 
-  it('decideCatalog turns CATALOG_ERROR back into CONNECTED, even with the catalog unchanged', () => {
+  it('decideCatalog turns CATALOG_ERROR back into CONNECTED, even with the same catalog', () => {
     const error = { state: 'CATALOG_ERROR' as const, reason: 'catalog query failed', at };
     const failed = decideAccessAttempt(given(added, registered), error);
     const events = decideCatalog(given(added, registered, ...failed), { channels: [], at });

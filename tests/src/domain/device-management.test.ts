@@ -97,7 +97,7 @@ describe('decideEditDevice', () => {
     assert.deepEqual(decideEditDevice(given(added), { userId: owner, name: 'Gate', at }), []);
   });
 
-  it('decideEditDevice refuses another account, an unknown and a deleted device with NOT_FOUND', () => {
+  it('decideEditDevice refuses other accounts, unknown and deleted devices: NOT_FOUND', () => {
     const notFound = rejectsWith(
       errorCodes.NOT_FOUND,
       /^Cannot find device: 34020000001320000001$/,

@@ -127,7 +127,7 @@ describe('device share decider', () => {
     assert.equal(decideShareDevice(foldDeviceShares(deviceId, events), share('new')).length, 1);
   });
 
-  it('refuses sharing with an account of the owner, without permissions, or already expired', () => {
+  it('refuses sharing with an account of the owner, without permissions, or expired', () => {
     const none = foldDeviceShares(deviceId, []);
     assertRefused(
       () => decideShareDevice(none, share('me', { granteeUserId: owner })),

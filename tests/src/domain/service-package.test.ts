@@ -111,12 +111,15 @@ describe('decideBindChannel', () => {
     assert.deepEqual(decideBindChannel(given(granted(2), bound(1)), bind(2)), [bound(2)]);
   });
 
-  it('decideBindChannel refuses one channel past the quota, naming the package and its limit', () => {
+  it('decideBindChannel refuses one channel past the quota, naming the package and limit', () => {
     assert.throws(
       () => decideBindChannel(given(granted(2), bound(1), bound(2)), bind(3)),
       rejectsWith(
         errorCodes.CONFLICT,
-        /^Cannot bind channel 34020000001310000003: MANAGE package "Gate cameras" \(resource pkg-1\) allows 2 channels$/,
+        new RegExp(
+          String.raw`^Cannot bind channel 34020000001310000003: ` +
+            String.raw`MANAGE package "Gate cameras" \(resource pkg-1\) allows 2 channels$`,
+        ),
       ),
     );
   });
@@ -217,7 +220,7 @@ describe('binds racing on one package stream', () => {
     assert.ok(isArgusError(refused?.reason, errorCodes.WRONG_EXPECTED_REVISION));
   });
 
-  it('concurrent binds of three channels on a quota of 1: one is bound, two are refused', async () => {
+  it('concurrent binds of three channels on a quota of 1: one bound, two refused', async () => {
     const { store, stream } = await storeWithPackage(1);
     const bindOn = (n: number) =>
       handleCommand(

@@ -53,7 +53,7 @@ describe('SQL event store on Postgres', { skip: postgres.skip }, () => {
     }
   });
 
-  it('SQL event store on Postgres: writers in two processes keep revisions and global order', async () => {
+  it('SQL event store on Postgres: writers in two processes keep revisions and order', async () => {
     const url = await postgres.createDatabase();
     const { db, store } = await openStore(url);
     const perWriter = 150;

@@ -25,7 +25,7 @@ eventStoreContract('SQL on SQLite', async () => {
   };
 });
 
-it('SQL event store on SQLite: a follower sees appends made through another connection', async () => {
+it('SQL event store on SQLite: a follower sees appends through another connection', async () => {
   const first = await openStore();
   const second = await openStore(first.dir);
   try {

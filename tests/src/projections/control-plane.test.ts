@@ -149,7 +149,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('controlPlaneProjection keeps sessions with generation, and revokes a deleted pair', async () => {
+    it('controlPlaneProjection keeps sessions with generation, revokes deleted pairs', async () => {
       const { db, store, runner } = await connect();
       await givenAnEnterprise(store);
       await runner.catchUp();
@@ -167,7 +167,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('controlPlaneProjection keeps accounts with their current role, without deleted ones', async () => {
+    it('controlPlaneProjection keeps accounts with their current role, not deleted', async () => {
       const { db, store, runner } = await connect();
       await givenAnEnterprise(store);
       await runner.catchUp();
@@ -196,7 +196,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('controlPlaneProjection rebuilds the same rows from the log after the tables are emptied', async () => {
+    it('controlPlaneProjection rebuilds the same rows from the log into empty tables', async () => {
       const { dir, db, store, runner } = await connect();
       await givenAnEnterprise(store);
       await runner.catchUp();

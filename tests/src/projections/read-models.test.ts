@@ -182,7 +182,7 @@ for (const engine of engines) {
   const { connect, runnerOn } = on(engine);
 
   describe(`readModelsProjection on ${engine.name}`, { skip: engine.skip }, () => {
-    it('readModelsProjection keeps the enterprise and its credential with the SK hash', async () => {
+    it('readModelsProjection keeps the enterprise and its credential with SK hash', async () => {
       const { db, store, runner } = await connect();
       await given(
         store,
@@ -243,7 +243,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('readModelsProjection lists catalog channels ONLINE unless the catalog says OFF', async () => {
+    it('readModelsProjection lists channels ONLINE unless the catalog says OFF', async () => {
       const { db, store, runner } = await connect();
       await given(store, device(cameraId), added(cameraId), registered(cameraId));
       await given(store, device(cameraId), catalog(cameraId, [lens(1), lens(2, 'OFF')]));
@@ -272,7 +272,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('readModelsProjection takes channels offline with their device and back with it', async () => {
+    it('readModelsProjection takes channels offline with their device, back with it', async () => {
       const { db, store, runner } = await connect();
       await given(store, device(cameraId), added(cameraId), registered(cameraId));
       await given(store, device(cameraId), catalog(cameraId, [lens(1), lens(2, 'OFF')]));
@@ -422,7 +422,7 @@ for (const engine of engines) {
       await second.db.destroy();
     });
 
-    it('ProjectionRunner catches up past a batch another runner applied while it read', async () => {
+    it('ProjectionRunner catches up past a batch another runner applied as it read', async () => {
       const mine = await connect(undefined, { counting: true });
       const theirs = await connect(mine.dir, { counting: true, batchSize: 2 });
       for (const id of [cameraId, nvrId]) await given(mine.store, device(id), added(id));

@@ -89,7 +89,7 @@ for (const engine of engines) {
   describe(`share projection on ${engine.name}`, { skip: engine.skip }, () => {
     const connect = connectOn(engine);
 
-    it('keeps one row per live share, replaced by a new share and deleted by a revoke', async () => {
+    it('keeps one row per live share, replaced by a new share, deleted by a revoke', async () => {
       const { db, store, runner } = await connect();
       await givenShares(store);
       await runner.catchUp();

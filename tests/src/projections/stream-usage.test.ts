@@ -109,7 +109,7 @@ for (const engine of engines) {
       await db.destroy();
     });
 
-    it('sums usage per device, channel and protocol over a time range, per enterprise', async () => {
+    it('sums usage per device, channel and protocol over a time range per enterprise', async () => {
       const { db, store, runner } = await connect();
       await given(store, cameraId, added(cameraId), usage(0), usage(1), usage(2));
       await given(store, otherCameraId, added(otherCameraId, otherUserId));

@@ -49,7 +49,7 @@ async function alertCount(p: Platform, recipient: string): Promise<number> {
 }
 
 describe('GET /v1/{user_id}/alerts/stream', () => {
-  it('gives a 20 s user one alert and a summary, a 5 s user two alerts, for 20 alarms in 10 s', async () => {
+  it('for 20 alarms in 10 s a 20 s user gets one alert and a summary, a 5 s user two', async () => {
     const p = await platform();
     const admin = await adminToken(p);
     const alice = await createUser(p, admin, { login_name: 'alice' });
@@ -167,7 +167,7 @@ describe('GET /v1/{user_id}/alerts/stream', () => {
     assert.equal(await alertCount(p, 'carol'), 1);
   });
 
-  it('lets only the user or an administrator change their settings, and admins the default', async () => {
+  it('lets only the user or an admin change their settings, and admins the default', async () => {
     const p = await platform();
     const admin = await adminToken(p);
     const alice = await createUser(p, admin, { login_name: 'alice' });

@@ -165,7 +165,7 @@ describe('Web Push', () => {
     assert.equal(verifyVapid(header, endpoint, now), keys.publicKey);
   });
 
-  it('pushes each alert to the subscribed browser and forgets an endpoint that is gone', async () => {
+  it('pushes each alert to the subscribed browser, forgets an endpoint that is gone', async () => {
     const service = await pushService((path) => (path === '/gone' ? 410 : 201));
     const dir = mkdtempSync(join(tmpdir(), 'argus-push-'));
     dirs.push(dir);
