@@ -13,29 +13,10 @@
  *
  * Pure: builds and parses, no I/O.
  */
+import { ptzDirections, type PtzDirection } from '../../src/domain/ptz-direction.ts';
 import { ArgusError, errorCodes } from '../../src/errors.ts';
 
-/** What a PTZ or FI instruction asks, in the Huawei IVM northbound names (`angle-spin`). */
-export const ptzDirections = [
-  'LEFT',
-  'UP',
-  'RIGHT',
-  'DOWN',
-  'UPPER_LEFT',
-  'UPPER_RIGHT',
-  'LOWER_LEFT',
-  'LOWER_RIGHT',
-  'STOP',
-  'IN',
-  'OUT',
-  'ZOOM_STOP',
-  'FOCUS_FAR',
-  'FOCUS_NEAR',
-  'IRIS_OPEN',
-  'IRIS_CLOSE',
-  'FI_STOP',
-] as const;
-export type PtzDirection = (typeof ptzDirections)[number];
+export { ptzDirections, type PtzDirection };
 
 export const presetActions = ['SET', 'CALL', 'DELETE'] as const;
 export type PresetAction = (typeof presetActions)[number];

@@ -10,31 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { Platform } from '../support/platform.ts';
 import { eventually, type RunningProcess } from '../support/processes.ts';
 import { startOnlineCamera } from '../support/simulator.ts';
+import { ptzDirections } from '../../src/domain/ptz-direction.ts';
 
 const deviceId = '34020000001320000091';
 const channelId = '34020000001310000001';
 const password = 'cam-pass-91';
 const base = `/v1/{user_id}/devices/${deviceId}/channels/${channelId}`;
 
-const directions = [
-  'LEFT',
-  'UP',
-  'RIGHT',
-  'DOWN',
-  'UPPER_LEFT',
-  'UPPER_RIGHT',
-  'LOWER_LEFT',
-  'LOWER_RIGHT',
-  'STOP',
-  'IN',
-  'OUT',
-  'ZOOM_STOP',
-  'FOCUS_FAR',
-  'FOCUS_NEAR',
-  'IRIS_OPEN',
-  'IRIS_CLOSE',
-  'FI_STOP',
-];
+const directions = ptzDirections;
 /** The three stops carry no speed; STOP and ZOOM_STOP are one command (all bits clear). */
 const stops = new Set(['STOP', 'ZOOM_STOP', 'FI_STOP']);
 

@@ -19,6 +19,7 @@ import {
   type ControlLockState,
   type LockHolder,
 } from '../../domain/control-lock.ts';
+import { ptzDirections } from '../../domain/ptz-direction.ts';
 import { ArgusError, errorCodes } from '../../errors.ts';
 import { MediaNodeClient } from '../../media-control/media-node-client.ts';
 import { findChannelRoute } from '../../read-models/queries.ts';
@@ -28,27 +29,6 @@ import { gbDeviceId } from './devices.ts';
 
 /** How long a control lock lasts unused, where ARGUS_CONTROL_LOCK_S does not say. */
 export const defaultControlLockSeconds = 120;
-
-/** The directions of `angle-spin`, as the media node's PTZCmd encoder knows them. */
-export const angleSpinDirections = [
-  'LEFT',
-  'UP',
-  'RIGHT',
-  'DOWN',
-  'UPPER_LEFT',
-  'UPPER_RIGHT',
-  'LOWER_LEFT',
-  'LOWER_RIGHT',
-  'STOP',
-  'IN',
-  'OUT',
-  'ZOOM_STOP',
-  'FOCUS_FAR',
-  'FOCUS_NEAR',
-  'IRIS_OPEN',
-  'IRIS_CLOSE',
-  'FI_STOP',
-] as const;
 
 const channelParams = z.object({
   user_id: z.string(),
@@ -138,7 +118,7 @@ export function ptzRoutes(deps: ApiDeps, registry: RouteRegistry) {
       request: {
         params: channelParams,
         body: z.object({
-          direction: z.enum(angleSpinDirections),
+          direction: z.enum(ptzDirections),
           speed: z.number().int().min(1).max(10).default(5),
           control_lock: controlLock,
         }),
