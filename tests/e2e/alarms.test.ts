@@ -5,12 +5,11 @@
  * and delivered to a callback receiver on loopback as a `device_alarm` message.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { parseLocalTime } from '../../src/domain/local-time.ts';
 import { channelIdAt } from '../../simulator/catalog-fleet.ts';
+import { startCallbackReceiver, type CallbackReceiver } from '../support/callback-receiver.ts';
 import { Platform } from '../support/platform.ts';
 import { eventually, RunningProcess } from '../support/processes.ts';
 import { isEvent } from '../support/simulator.ts';
@@ -18,41 +17,15 @@ import { isEvent } from '../support/simulator.ts';
 const deviceId = '34020000001320000501';
 const password = 'alarm-pass-1';
 
-interface Message {
-  message_id: string;
-  message_type: string;
-  test: boolean;
-  data: Record<string, unknown>;
-}
-
-/** A callback receiver on loopback that answers 200 and keeps the messages it got. */
-function startReceiver(): Promise<{ server: Server; url: string; messages: Message[] }> {
-  const messages: Message[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      messages.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Message);
-      res.writeHead(200).end('ok');
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}/alarms`, messages });
-    });
-  });
-}
-
 describe('alarms end to end', () => {
   const platform = new Platform({
     env: { ARGUS_CALLBACK_ALLOW_PRIVATE: 'true', ARGUS_LOG_LEVEL: 'info' },
   });
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: CallbackReceiver;
   let camera: RunningProcess | undefined;
 
   before(async () => {
-    receiver = await startReceiver();
+    receiver = await startCallbackReceiver('/alarms');
     await platform.start();
   });
   after(async () => {
@@ -140,7 +113,9 @@ describe('alarms end to end', () => {
 
     const pushed = await eventually(
       async () => {
-        const found = receiver.messages.filter((m) => !m.test && m.message_type === 'device_alarm');
+        const found = receiver.received
+          .map((r) => r.json)
+          .filter((m) => !m.test && m.message_type === 'device_alarm');
         return found.length >= 4 ? found : undefined;
       },
       15_000,

@@ -8,10 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
+import {
+  startCallbackReceiver,
+  type CallbackReceiver,
+  type ReceivedMessage,
+} from '../support/callback-receiver.ts';
 import { Platform } from '../support/platform.ts';
 import { eventually, RunningProcess } from '../support/processes.ts';
 import { startOnlineCamera } from '../support/simulator.ts';
@@ -20,48 +24,22 @@ const deviceId = '34020000001320000071';
 const password = 'cam-pass-71';
 const authKey = 'callback-key-71';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  json: { message_id: string; message_type: string; test?: boolean; data: any };
-}
-
-/** A callback receiver on loopback that answers 200 and keeps what it got. */
-function startReceiver(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      received.push({ headers: req.headers, body, json: JSON.parse(body) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}/argus`, received });
-    });
-  });
-}
-
 /** The signature a receiver computes: HMAC-SHA256 over `timestamp.body` with the key. */
 function expectedSignature(headers: IncomingHttpHeaders, body: string): string {
   const timestamp = String(headers['x-argus-timestamp']);
   return `sha256=${createHmac('sha256', authKey).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-const loginsOf = (received: Received[]) =>
+const loginsOf = (received: ReceivedMessage[]) =>
   received.filter((r) => !r.json.test && r.json.message_type === 'device_status');
 
 describe('callbacks and the event stream end to end', () => {
   const platform = new Platform({ env: { ARGUS_CALLBACK_ALLOW_PRIVATE: 'true' } });
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: CallbackReceiver;
   let camera: RunningProcess | undefined;
 
   before(async () => {
-    receiver = await startReceiver();
+    receiver = await startCallbackReceiver();
     await platform.start();
   });
   after(async () => {
