@@ -16,6 +16,8 @@ import { isEvent } from '../support/simulator.ts';
 
 const deviceId = '34020000001320000501';
 const password = 'alarm-pass-1';
+/** The description the simulator's full alarm carries (GB2312 on the wire). */
+const intrusion = '仓库区域入侵报警';
 
 describe('alarms end to end', () => {
   const platform = new Platform({
@@ -80,7 +82,7 @@ describe('alarms end to end', () => {
     );
     for (const alarm of alarms) assert.match(String(alarm['alarm_time']), /[+-]\d\d:\d\d$/);
 
-    const full = alarms.find((a) => a['alarm_description'] === '仓库区域入侵报警');
+    const full = alarms.find((a) => a['alarm_description'] === intrusion);
     const fullSent = sent.find((l) => l['variant'] === 'full');
     assert.ok(full !== undefined && fullSent !== undefined);
     assert.equal(full['channel_id'], channelIdAt(deviceId, 0));
@@ -121,7 +123,7 @@ describe('alarms end to end', () => {
       15_000,
       'device_alarm messages',
     );
-    const pushedFull = pushed.find((m) => m.data['alarm_description'] === '仓库区域入侵报警');
+    const pushedFull = pushed.find((m) => m.data['alarm_description'] === intrusion);
     assert.equal(pushedFull?.data['device_id'], deviceId);
     assert.equal(pushedFull?.data['alarm_time'], full['alarm_time']);
     assert.equal(pushedFull?.data['alarm_id'], full['alarm_id']);

@@ -11,8 +11,8 @@ import { api } from './session.js';
 const vendors = {
   hikvision: {
     name: 'Hikvision',
-    where:
-    'Configuration → Network → Advanced Settings → Platform Access (Platform Access Mode: GB28181)',
+    where: 'Configuration → Network → Advanced Settings → '
+      + 'Platform Access (Platform Access Mode: GB28181)',
     labels: ['SIP Server ID', 'SIP Server Domain', 'SIP Server Address', 'SIP Server Port',
       'SIP User Name and SIP User Auth. ID', 'Password Authentication', 'Registration Validity',
       'Heartbeat Cycle', 'Max. Heartbeat Timeout'],
