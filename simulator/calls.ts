@@ -18,7 +18,7 @@ import { parseSipUri } from '../media-node/formats/sip-message.ts';
 import type { SipRequest, SipResponse } from '../media-node/formats/sip-message.ts';
 import { ClipStreamer } from './clip-streamer.ts';
 import { faultySender } from './faults.ts';
-import type { StreamTarget } from './clip-streamer.ts';
+import type { StreamTarget } from './rtp-frame-sender.ts';
 import type { Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
 import type { ClipFrame } from './media/clip.ts';

@@ -6,15 +6,13 @@
  * of and seeks a playback; at the end of the range the camera sends a MediaStatus Notify with
  * NotifyType 121 in the dialog. A download streams at `a=downloadspeed` times real time.
  */
-import { buildRtpPacket, packetizeRtp } from '../media-node/formats/rtp.ts';
 import { buildManscdpBody } from '../media-node/formats/manscdp.ts';
 import { parseMansrtsp, type MansrtspRequest } from '../media-node/formats/mansrtsp.ts';
 import type { GbSdp } from '../media-node/formats/sdp.ts';
-import { clipFramePacks } from './clip-packs.ts';
-import type { StreamStats, StreamTarget } from './clip-streamer.ts';
 import type { Clock } from './clock.ts';
 import type { EmitEvent } from './events.ts';
 import type { ClipFrame } from './media/clip.ts';
+import { RtpFrameSender, type StreamStats, type StreamTarget } from './rtp-frame-sender.ts';
 
 const FPS = 25;
 const FRAME_MS = 1000 / FPS;
@@ -51,10 +49,9 @@ export function readHistoryRequest(sdp: GbSdp): HistoryRequest | undefined {
  * state; frames go out as the position passes their time.
  */
 export class PlaybackStreamer {
-  readonly #stats: StreamStats = { frames: 0, packets: 0, bytes: 0 };
+  readonly #sender: RtpFrameSender;
   readonly #durationMs: number;
   readonly #baseTicks: number;
-  #sequence = 0;
   /** Index of the next frame from the start of the range. */
   #next = 0;
   #positionMs = 0;
@@ -67,13 +64,14 @@ export class PlaybackStreamer {
 
   constructor(
     private readonly frames: ClipFrame[],
-    private readonly send: (packet: Uint8Array) => void,
-    private readonly target: StreamTarget,
+    send: (packet: Uint8Array) => void,
+    target: StreamTarget,
     private readonly clock: Clock,
     readonly history: HistoryRequest,
     private readonly onEnd: () => void,
   ) {
     if (frames.length === 0) throw new Error('Cannot stream the clip: it holds no frames');
+    this.#sender = new RtpFrameSender(send, target, 0);
     this.#durationMs = (history.end - history.start) * 1000;
     this.#baseTicks = (history.start * 90_000) % 2 ** 32;
     this.#scale = history.speed;
@@ -88,7 +86,7 @@ export class PlaybackStreamer {
   stop(): StreamStats {
     this.#running = false;
     this.clock.clearTimeout(this.#timer);
-    return { ...this.#stats };
+    return { ...this.#sender.stats };
   }
 
   /** Seconds from the start of the range the stream has reached. */
@@ -162,25 +160,7 @@ export class PlaybackStreamer {
   #sendFrame(index: number): void {
     const frame = this.frames[index % this.frames.length];
     if (frame === undefined) return;
-    const pts = this.#baseTicks + index * TICKS_PER_FRAME;
-    for (const timed of clipFramePacks(frame, pts)) this.#sendPack(timed.pack, timed.pts);
-    this.#stats.frames++;
-  }
-
-  #sendPack(pack: Uint8Array, pts: number): void {
-    const packets = packetizeRtp(pack, {
-      payloadType: this.target.payloadType,
-      ssrc: this.target.ssrc,
-      timestamp: pts % 2 ** 32,
-      firstSequence: this.#sequence,
-    });
-    for (const packet of packets) {
-      const bytes = buildRtpPacket(packet);
-      this.send(bytes);
-      this.#stats.bytes += bytes.length;
-    }
-    this.#sequence = (this.#sequence + packets.length) & 0xffff;
-    this.#stats.packets += packets.length;
+    this.#sender.sendFrame(frame, this.#baseTicks + index * TICKS_PER_FRAME);
   }
 }
 
